@@ -1,0 +1,125 @@
+// actnorm.cu — per-channel affine normalization y = (x + bias[c]) · exp(k·logs[c]) (glow-spec §4),
+// optionally followed by ReLU (the coupling network's "actnorm + ReLU", fused), and
+// logdet[n] += H·W·k·Σ_c logs[c]. k is the logscale factor (3 for actnorm, 3 for zeroconv's output
+// scale, whose bias-then-scale form is the same map). Kernels:
+//   actnorm_forward / actnorm_inverse   elementwise; 8 B moved, 2 FLOPs + 1 exp per element.
+//   actnorm_backward                    one pass over (y, dy): writes dx, optionally rebuilds x from y
+//                                       (reversible backward) and per-(chunk, channel) partial sums
+//                                       Σdy' and Σdy'·y in double; 16 B moved per element.
+//   actnorm_param_grad                  folds the partials into dbias, dlogs (per channel).
+//   actnorm_init_from_moments           data-dependent init from channel_moments partials.
+// Checked by ActNormSuite: float64 reference, inverse(forward) ≈ x, brute-force log-det, central
+// finite differences of every gradient.
+#include "portable.h"
+
+extern "C" __global__ void actnorm_forward(const float* x, const float* bias, const float* logs, float k, int relu,
+                                           int N, int C, int HW, float* y, double* logdet) {
+  long long total = (long long)N * C * HW;
+  IndexRange r = grid_range(total);
+  for (long long i = r.begin; i < r.end; i += r.step) {
+    int c = (int)((i / HW) % C);
+    float v = (x[i] + bias[c]) * expf(k * logs[c]);
+    y[i] = relu && v < 0.f ? 0.f : v;
+  }
+  if (logdet != nullptr) {
+    IndexRange rn = grid_range(N);
+    for (long long n = rn.begin; n < rn.end; n += rn.step) {
+      double s = 0.0;
+      for (int c = 0; c < C; c++) s += logs[c];
+      logdet[n] += (double)HW * k * s;
+    }
+  }
+}
+FLOWRT_HOST_KERNEL(actnorm_forward)
+
+extern "C" __global__ void actnorm_inverse(const float* y, const float* bias, const float* logs, float k, int N,
+                                           int C, int HW, float* x, double* logdet) {
+  long long total = (long long)N * C * HW;
+  IndexRange r = grid_range(total);
+  for (long long i = r.begin; i < r.end; i += r.step) {
+    int c = (int)((i / HW) % C);
+    x[i] = y[i] * expf(-k * logs[c]) - bias[c];
+  }
+  if (logdet != nullptr) {
+    IndexRange rn = grid_range(N);
+    for (long long n = rn.begin; n < rn.end; n += rn.step) {
+      double s = 0.0;
+      for (int c = 0; c < C; c++) s += logs[c];
+      logdet[n] -= (double)HW * k * s;
+    }
+  }
+}
+FLOWRT_HOST_KERNEL(actnorm_inverse)
+
+// Grid: x = chunk of the N·HW positions, y = channel. dy' = dy, or 0 where relu && y <= 0.
+// dx = dy'·exp(k·logs). x_rebuilt (may alias y, may be null) = y·exp(-k·logs) - bias.
+// dx may alias dy.
+extern "C" __global__ void actnorm_backward(const float* y, const float* dy, const float* bias, const float* logs,
+                                            float k, int relu, int N, int C, int HW, float* dx,
+                                            float* x_rebuilt, double* partial) {
+  int c = blockIdx.y, chunk = blockIdx.x, chunks = gridDim.x;
+  long long count = (long long)N * HW;
+  long long begin = count * chunk / chunks, end = count * (chunk + 1) / chunks;
+  float scale = expf(k * logs[c]);
+  float inv_scale = expf(-k * logs[c]);
+  float b = bias[c];
+  double s_dy = 0.0, s_dyy = 0.0;
+  IndexRange r = block_range(end - begin);
+  for (long long m = begin + r.begin; m < begin + r.end; m += r.step) {
+    long long n = m / HW, p = m - n * HW;
+    long long idx = (n * C + c) * HW + p;
+    float yv = y[idx];
+    float g = relu && yv <= 0.f ? 0.f : dy[idx];
+    s_dy += g;
+    s_dyy += (double)g * yv;
+    dx[idx] = g * scale;
+    if (x_rebuilt != nullptr) x_rebuilt[idx] = yv * inv_scale - b;
+  }
+  s_dy = block_sum(s_dy);
+  s_dyy = block_sum(s_dyy);
+  if (threadIdx.x == 0) {
+    partial[((long long)c * chunks + chunk) * 2] = s_dy;
+    partial[((long long)c * chunks + chunk) * 2 + 1] = s_dyy;
+  }
+}
+FLOWRT_HOST_KERNEL(actnorm_backward)
+
+// dbias[c] = exp(k·logs[c])·Σdy';  dlogs[c] = k·(Σdy'·y + HW·Σ_n dlogdet[n]) — the logdet term only
+// when dlogdet is not null (flow actnorm; the coupling network's actnorms add nothing to logdet).
+extern "C" __global__ void actnorm_param_grad(const double* partial, int chunks, int C, const float* logs, float k,
+                                              const double* dlogdet, int N, int HW, float* dbias, float* dlogs) {
+  double logdet_weight = 0.0;
+  if (dlogdet != nullptr)
+    for (int n = 0; n < N; n++) logdet_weight += dlogdet[n];
+  IndexRange r = grid_range(C);
+  for (long long c = r.begin; c < r.end; c += r.step) {
+    double s_dy = 0.0, s_dyy = 0.0;
+    for (int j = 0; j < chunks; j++) {
+      s_dy += partial[(c * chunks + j) * 2];
+      s_dyy += partial[(c * chunks + j) * 2 + 1];
+    }
+    dbias[c] = (float)(exp((double)k * logs[c]) * s_dy);
+    dlogs[c] = (float)(k * (s_dyy + (double)HW * logdet_weight));
+  }
+}
+FLOWRT_HOST_KERNEL(actnorm_param_grad)
+
+// From channel_moments(x, x) partials over `count` = N·HW values per channel:
+// bias = -mean, stored logs = log(1 / (std + 1e-6)) / k (glow-spec §4).
+extern "C" __global__ void actnorm_init_from_moments(const double* partial, int chunks, int C, long long count,
+                                                     float k, float* bias, float* logs) {
+  IndexRange r = grid_range(C);
+  for (long long c = r.begin; c < r.end; c += r.step) {
+    double s1 = 0.0, s2 = 0.0;
+    for (int j = 0; j < chunks; j++) {
+      s1 += partial[(c * chunks + j) * 2];
+      s2 += partial[(c * chunks + j) * 2 + 1];
+    }
+    double mean = s1 / count;
+    double var = s2 / count - mean * mean;
+    if (var < 0.0) var = 0.0;
+    bias[c] = (float)(-mean);
+    logs[c] = (float)(log(1.0 / (sqrt(var) + 1e-6)) / k);
+  }
+}
+FLOWRT_HOST_KERNEL(actnorm_init_from_moments)

@@ -1,0 +1,143 @@
+// portable.h — lets every kernel in cuda/ compile twice: by nvcc for the GPU and by g++ for the
+// CPU backend. Under g++ a kernel launch runs its blocks in parallel on the host cores (OpenMP, see
+// src/main/native/host_runtime.h), each block with exactly ONE thread: threadIdx is always 0 and
+// blockDim is 1, so __syncthreads() is a no-op and block reductions degenerate to a copy.
+//
+// Kernels therefore follow two rules:
+//   1. Loops over work use grid_range()/block_range() below, never "if (tid < n)" single shots.
+//      On the GPU these are the usual coalesced grid-/block-stride loops; on the host they hand
+//      each one-thread block a contiguous slice, which the compiler can vectorize.
+//   2. Reductions accumulate in double (block_sum), so the host build sums in double too.
+// Checked by: every test in src/test (they run the host build of these exact sources).
+#pragma once
+
+#include <math.h>
+#include <stdint.h>
+
+#ifdef __CUDACC__
+// ---------------------------------------------------------------- GPU build (nvcc)
+#define FLOWRT_DEVICE __device__ __forceinline__
+#define FLOWRT_MAX_BLOCK 256
+
+struct IndexRange {
+  long long begin, end, step;
+};
+
+// Elements [0, n) shared by every thread of the grid along x: coalesced grid-stride loop.
+FLOWRT_DEVICE IndexRange grid_range(long long n) {
+  return {(long long)blockIdx.x * blockDim.x + threadIdx.x, n, (long long)gridDim.x * blockDim.x};
+}
+
+// Elements [0, n) shared by the threads of one block: coalesced block-stride loop.
+FLOWRT_DEVICE IndexRange block_range(long long n) {
+  return {(long long)threadIdx.x, n, (long long)blockDim.x};
+}
+
+#else
+// ---------------------------------------------------------------- host build (g++)
+#include <string.h>
+
+#define __global__
+#define __device__
+#define __host__
+#define __forceinline__ inline
+#define __launch_bounds__(...)
+// Shared memory is per block; a host block is one OS thread at a time, so thread-local storage
+// has exactly the lifetime and visibility that __shared__ has on the GPU.
+#define __shared__ static thread_local
+#define FLOWRT_DEVICE static inline
+#define FLOWRT_MAX_BLOCK 1
+
+struct dim3 {
+  unsigned int x, y, z;
+};
+
+// Set by the host launcher for the block this OS thread is running.
+extern thread_local dim3 blockIdx;
+extern thread_local dim3 gridDim;
+static const dim3 threadIdx = {0, 0, 0};
+static const dim3 blockDim = {1, 1, 1};
+
+static inline void __syncthreads() {}
+
+struct IndexRange {
+  long long begin, end;
+  static constexpr long long step = 1;  // constant, so host loops vectorize
+};
+
+// Elements [0, n) split into gridDim.x contiguous slices, one per host block.
+static inline IndexRange grid_range(long long n) {
+  long long blocks = gridDim.x;
+  long long slice = (n + blocks - 1) / blocks;
+  long long begin = (long long)blockIdx.x * slice;
+  if (begin > n) begin = n;
+  long long end = begin + slice < n ? begin + slice : n;
+  return {begin, end};
+}
+
+// A host block has one thread, which owns the whole block's range.
+static inline IndexRange block_range(long long n) { return {0, n}; }
+
+// atomicAdd on the host: a compare-and-swap loop, since host blocks run on several cores at once.
+template <typename T>
+static inline T host_atomic_add(T* address, T value) {
+  T old, desired;
+  __atomic_load(address, &old, __ATOMIC_RELAXED);
+  do {
+    desired = old + value;
+  } while (!__atomic_compare_exchange(address, &old, &desired, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+  return old;
+}
+static inline double atomicAdd(double* address, double value) { return host_atomic_add(address, value); }
+static inline float atomicAdd(float* address, float value) { return host_atomic_add(address, value); }
+#endif
+
+// Sum of one double per thread over the whole block, returned to every thread. Written once for
+// both targets: with blockDim.x == 1 (host) the tree loop does not run. blockDim.x must be a power
+// of two no larger than FLOWRT_MAX_BLOCK.
+FLOWRT_DEVICE double block_sum(double value) {
+  __shared__ double partial[FLOWRT_MAX_BLOCK];
+  partial[threadIdx.x] = value;
+  __syncthreads();
+  for (unsigned int width = blockDim.x / 2; width > 0; width >>= 1) {
+    if (threadIdx.x < width) partial[threadIdx.x] += partial[threadIdx.x + width];
+    __syncthreads();
+  }
+  double total = partial[0];
+  __syncthreads();
+  return total;
+}
+
+// Counter-based random numbers: the value depends only on (seed, index), never on which thread or
+// block computes it, so the GPU and the host build draw identical samples.
+FLOWRT_DEVICE unsigned long long splitmix64(unsigned long long x) {
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+
+// Uniform in [0, 1) with 53 random bits.
+FLOWRT_DEVICE double uniform01(unsigned long long seed, unsigned long long index, unsigned int stream) {
+  unsigned long long bits = splitmix64(splitmix64(seed ^ ((unsigned long long)stream << 56)) + index);
+  return (double)(bits >> 11) * (1.0 / 9007199254740992.0);
+}
+
+// Standard normal by Box–Muller from two independent uniforms.
+FLOWRT_DEVICE double standard_normal(unsigned long long seed, unsigned long long index) {
+  double u1 = uniform01(seed, index, 1);
+  double u2 = uniform01(seed, index, 2);
+  return sqrt(-2.0 * log(1.0 - u1)) * cos(6.283185307179586 * u2);
+}
+
+// sigmoid in float, stable for large |x|.
+FLOWRT_DEVICE float sigmoidf(float x) {
+  return x >= 0.f ? 1.f / (1.f + expf(-x)) : expf(x) / (1.f + expf(x));
+}
+
+// Registers a kernel with the host launcher (no-op under nvcc, where cuModuleGetFunction finds it).
+#ifdef __CUDACC__
+#define FLOWRT_HOST_KERNEL(name)
+#else
+#define FLOWRT_HOST_KERNEL(name) static const HostKernelRegistrar name##_registrar(#name, &host_launch<name>);
+#endif

@@ -1,0 +1,49 @@
+package org.flowrt.backend;
+
+/** Every kernel in cuda/, by its extern "C" symbol (the same name in the fatbin and the host build). */
+public enum Kernel {
+  ACTNORM_FORWARD("actnorm_forward"),
+  ACTNORM_INVERSE("actnorm_inverse"),
+  ACTNORM_BACKWARD("actnorm_backward"),
+  ACTNORM_PARAM_GRAD("actnorm_param_grad"),
+  ACTNORM_INIT_FROM_MOMENTS("actnorm_init_from_moments"),
+  CHANNEL_MOMENTS("channel_moments"),
+  SUM_SQUARES_PARTIAL("sum_squares_partial"),
+  SUM_PARTIALS("sum_partials"),
+  AXPY("axpy"),
+  FILL("fill"),
+  INVCONV_FORWARD("invconv_forward"),
+  INVCONV_BACKWARD_DATA("invconv_backward_data"),
+  INVCONV_INVERT("invconv_invert"),
+  CHANNEL_GRAM("channel_gram"),
+  INVCONV_WEIGHT_GRAD("invconv_weight_grad"),
+  INVCONV_LU_COMPOSE("invconv_lu_compose"),
+  INVCONV_LU_COMPOSE_BACKWARD("invconv_lu_compose_backward"),
+  COUPLING_FORWARD("coupling_forward"),
+  COUPLING_INVERSE("coupling_inverse"),
+  COUPLING_BACKWARD("coupling_backward"),
+  COUPLING_CONDITIONER("coupling_conditioner"),
+  COUPLING_CONDITIONER_BACKWARD("coupling_conditioner_backward"),
+  SQUEEZE("squeeze2"),
+  UNSQUEEZE("unsqueeze2"),
+  CHANNEL_COPY("channel_copy"),
+  CHANNEL_PERMUTE("channel_permute"),
+  EDGE_BIAS_FORWARD("edge_bias_forward"),
+  EDGE_BIAS_BACKWARD("edge_bias_backward"),
+  GAUSSIAN_LOGP("gaussian_logp"),
+  GAUSSIAN_LOGP_BACKWARD("gaussian_logp_backward"),
+  GAUSSIAN_SAMPLE("gaussian_sample"),
+  ADAM_UPDATE("adam_update"),
+  ADAMAX_UPDATE("adamax_update"),
+  POLYAK_UPDATE("polyak_update");
+
+  private final String symbol;
+
+  Kernel(String symbol) {
+    this.symbol = symbol;
+  }
+
+  public String symbol() {
+    return symbol;
+  }
+}

@@ -1,0 +1,176 @@
+package org.flowrt.backend.cpu;
+
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.Map;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.flowrt.backend.Backend;
+import org.flowrt.backend.BackendKind;
+import org.flowrt.backend.ConvShape;
+import org.flowrt.backend.Convolution;
+import org.flowrt.backend.DType;
+import org.flowrt.backend.DeviceBuffer;
+import org.flowrt.backend.Grid;
+import org.flowrt.backend.Kernel;
+import org.flowrt.backend.KernelArgs;
+import org.flowrt.backend.MemoryPool;
+import org.flowrt.backend.MemoryStats;
+import org.flowrt.backend.NativeAddress;
+import org.flowrt.backend.RawMemory;
+
+/** The host build of the kernels in cuda/, run on all cores; convolutions through oneDNN. */
+public final class CpuBackend implements Backend {
+  private final MemoryPool pool = new MemoryPool(new HostMemory());
+  private final Map<Kernel, Long> launchers = new EnumMap<>(Kernel.class);
+  private final Map<ConvShape, DnnlConvolution> convolutions = new HashMap<>();
+  private final KernelArgs args = new KernelArgs();
+  private final int threads = HostKernels.threads();
+  private DnnlEngine dnnl;
+  private boolean closed;
+
+  @Override
+  public BackendKind kind() {
+    return BackendKind.CPU;
+  }
+
+  @Override
+  public String description() {
+    return "CPU (" + threads + " threads, oneDNN convolutions)";
+  }
+
+  @Override
+  public DeviceBuffer allocate(DType type, long count) {
+    checkOpen();
+    return DeviceBuffer.allocate(pool, type, count);
+  }
+
+  @Override
+  public MemoryStats memory() {
+    return pool;
+  }
+
+  private static Pointer at(DeviceBuffer b) {
+    return NativeAddress.pointer(b.address());
+  }
+
+  @Override
+  public void upload(float[] source, DeviceBuffer target) {
+    target.require(DType.F32, source.length, "upload target");
+    new FloatPointer(at(target)).capacity(source.length).put(source);
+  }
+
+  @Override
+  public void upload(double[] source, DeviceBuffer target) {
+    target.require(DType.F64, source.length, "upload target");
+    new DoublePointer(at(target)).capacity(source.length).put(source);
+  }
+
+  @Override
+  public void upload(int[] source, DeviceBuffer target) {
+    target.require(DType.I32, source.length, "upload target");
+    new IntPointer(at(target)).capacity(source.length).put(source);
+  }
+
+  @Override
+  public void download(DeviceBuffer source, float[] target) {
+    source.require(DType.F32, target.length, "download source");
+    new FloatPointer(at(source)).capacity(target.length).get(target);
+  }
+
+  @Override
+  public void download(DeviceBuffer source, double[] target) {
+    source.require(DType.F64, target.length, "download source");
+    new DoublePointer(at(source)).capacity(target.length).get(target);
+  }
+
+  @Override
+  public void download(DeviceBuffer source, int[] target) {
+    source.require(DType.I32, target.length, "download source");
+    new IntPointer(at(source)).capacity(target.length).get(target);
+  }
+
+  @Override
+  public void copy(DeviceBuffer source, DeviceBuffer target) {
+    target.require(source.type(), source.count(), "copy target");
+    Pointer.memcpy(at(target), at(source), source.bytes());
+  }
+
+  @Override
+  public void zero(DeviceBuffer target) {
+    Pointer.memset(at(target), 0, target.bytes());
+  }
+
+  @Override
+  public void synchronize() {
+    // Host launches return when their work is done.
+  }
+
+  @Override
+  public int threadsPerBlock() {
+    return 1;
+  }
+
+  @Override
+  public int parallelism() {
+    return threads;
+  }
+
+  @Override
+  public void launch(Kernel kernel, Grid grid, KernelArgs kernelArgs) {
+    checkOpen();
+    long launcher = launchers.computeIfAbsent(kernel, k -> {
+      long found = HostKernels.lookup(k.symbol());
+      if (found == 0) throw new IllegalStateException("kernel " + k.symbol() + " is missing from the host kernel library");
+      return found;
+    });
+    HostKernels.launch(launcher, grid.x(), grid.y(), grid.z(), kernelArgs.pointer());
+  }
+
+  @Override
+  public KernelArgs args() {
+    return args.clear();
+  }
+
+  @Override
+  public Convolution convolution(ConvShape shape) {
+    checkOpen();
+    if (dnnl == null) dnnl = new DnnlEngine();
+    return convolutions.computeIfAbsent(shape, s -> new DnnlConvolution(dnnl, s));
+  }
+
+  private void checkOpen() {
+    if (closed) throw new IllegalStateException("CPU backend used after close");
+  }
+
+  @Override
+  public void close() {
+    if (closed) return;
+    closed = true;
+    convolutions.values().forEach(DnnlConvolution::close);
+    convolutions.clear();
+    if (dnnl != null) dnnl.close();
+    args.close();
+    pool.close();
+  }
+
+  private static final class HostMemory implements RawMemory {
+    @Override
+    public long allocate(long bytes) {
+      Pointer p = Pointer.malloc(bytes);
+      return p == null || p.isNull() ? 0 : p.address();
+    }
+
+    @Override
+    public void free(long address) {
+      Pointer.free(NativeAddress.pointer(address));
+    }
+
+    @Override
+    public String deviceName() {
+      return "host memory";
+    }
+  }
+}

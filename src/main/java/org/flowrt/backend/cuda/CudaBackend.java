@@ -1,0 +1,252 @@
+package org.flowrt.backend.cuda;
+
+import static org.flowrt.backend.cuda.CudaStatus.driver;
+
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.Map;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.cuda.cudart.CUctx_st;
+import org.bytedeco.cuda.cudart.CUfunc_st;
+import org.bytedeco.cuda.cudart.CUmod_st;
+import org.bytedeco.cuda.cudart.CUstream_st;
+import org.bytedeco.cuda.cudnn.cudnnContext;
+import org.bytedeco.cuda.global.cudart;
+import org.bytedeco.cuda.global.cudnn;
+import org.flowrt.backend.Backend;
+import org.flowrt.backend.BackendKind;
+import org.flowrt.backend.ConvShape;
+import org.flowrt.backend.Convolution;
+import org.flowrt.backend.DType;
+import org.flowrt.backend.DeviceBuffer;
+import org.flowrt.backend.Grid;
+import org.flowrt.backend.Kernel;
+import org.flowrt.backend.KernelArgs;
+import org.flowrt.backend.MemoryPool;
+import org.flowrt.backend.MemoryStats;
+import org.flowrt.backend.RawMemory;
+
+/**
+ * The GPU backend: the device's primary context, one stream, the fatbin loaded with
+ * cuModuleLoadData, kernels launched with cuLaunchKernel, convolutions through cuDNN. Every status
+ * is checked (see {@link CudaStatus}). Construct only after {@link CudaProbe#available()}.
+ */
+public final class CudaBackend implements Backend {
+  static final int THREADS_PER_BLOCK = 256;
+
+  private final int device;
+  private final String name;
+  private final int multiprocessors;
+  private final CUctx_st context = new CUctx_st();
+  private final CUstream_st stream = new CUstream_st();
+  private final CUmod_st module = new CUmod_st();
+  private final cudnnContext cudnnHandle = new cudnnContext();
+  private final MemoryPool pool;
+  private final Map<Kernel, CUfunc_st> functions = new EnumMap<>(Kernel.class);
+  private final Map<ConvShape, CudnnConvolution> convolutions = new HashMap<>();
+  private final KernelArgs args = new KernelArgs();
+  private boolean closed;
+
+  public CudaBackend(int ordinal) {
+    CudaProbe.Result probe = CudaProbe.probe();
+    if (!probe.available()) throw new IllegalStateException("CUDA backend unavailable: " + probe.reason());
+    if (ordinal < 0 || ordinal >= probe.deviceCount())
+      throw new IllegalArgumentException("CUDA device " + ordinal + " does not exist (" + probe.deviceCount() + " present)");
+    int[] dev = new int[1];
+    driver(cudart.cuDeviceGet(dev, ordinal), "cuDeviceGet");
+    device = dev[0];
+    byte[] nameBytes = new byte[256];
+    driver(cudart.cuDeviceGetName(nameBytes, nameBytes.length, device), "cuDeviceGetName");
+    name = new String(nameBytes).trim().replace("\0", "");
+    int[] sms = new int[1];
+    driver(cudart.cuDeviceGetAttribute(sms, cudart.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, device),
+        "cuDeviceGetAttribute(MULTIPROCESSOR_COUNT)");
+    multiprocessors = sms[0];
+    driver(cudart.cuDevicePrimaryCtxRetain(context, device), "cuDevicePrimaryCtxRetain");
+    driver(cudart.cuCtxSetCurrent(context), "cuCtxSetCurrent");
+    driver(cudart.cuStreamCreate(stream, cudart.CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+    byte[] fatbin = Fatbin.load();
+    try (BytePointer image = new BytePointer(fatbin.length)) {
+      image.put(fatbin);
+      driver(cudart.cuModuleLoadData(module, image), "cuModuleLoadData(flowrt.fatbin)");
+    }
+    CudaStatus.cudnn(cudnn.cudnnCreate(cudnnHandle), "cudnnCreate");
+    CudaStatus.cudnn(cudnn.cudnnSetStream(cudnnHandle, stream), "cudnnSetStream");
+    pool = new MemoryPool(new DeviceMemory());
+  }
+
+  @Override
+  public BackendKind kind() {
+    return BackendKind.CUDA;
+  }
+
+  @Override
+  public String description() {
+    return "CUDA device " + device + " (" + name + ", " + multiprocessors + " SMs)";
+  }
+
+  @Override
+  public DeviceBuffer allocate(DType type, long count) {
+    checkOpen();
+    return DeviceBuffer.allocate(pool, type, count);
+  }
+
+  @Override
+  public MemoryStats memory() {
+    return pool;
+  }
+
+  private void toDevice(Pointer host, DeviceBuffer target) {
+    driver(cudart.cuMemcpyHtoDAsync(target.address(), host, target.bytes(), stream), "cuMemcpyHtoDAsync");
+    synchronize();
+  }
+
+  private void toHost(DeviceBuffer source, Pointer host) {
+    driver(cudart.cuMemcpyDtoHAsync(host, source.address(), source.bytes(), stream), "cuMemcpyDtoHAsync");
+    synchronize();
+  }
+
+  @Override
+  public void upload(float[] source, DeviceBuffer target) {
+    target.require(DType.F32, source.length, "upload target");
+    try (FloatPointer host = new FloatPointer(source)) {
+      toDevice(host, target);
+    }
+  }
+
+  @Override
+  public void upload(double[] source, DeviceBuffer target) {
+    target.require(DType.F64, source.length, "upload target");
+    try (DoublePointer host = new DoublePointer(source)) {
+      toDevice(host, target);
+    }
+  }
+
+  @Override
+  public void upload(int[] source, DeviceBuffer target) {
+    target.require(DType.I32, source.length, "upload target");
+    try (IntPointer host = new IntPointer(source)) {
+      toDevice(host, target);
+    }
+  }
+
+  @Override
+  public void download(DeviceBuffer source, float[] target) {
+    source.require(DType.F32, target.length, "download source");
+    try (FloatPointer host = new FloatPointer(target.length)) {
+      toHost(source, host);
+      host.get(target);
+    }
+  }
+
+  @Override
+  public void download(DeviceBuffer source, double[] target) {
+    source.require(DType.F64, target.length, "download source");
+    try (DoublePointer host = new DoublePointer(target.length)) {
+      toHost(source, host);
+      host.get(target);
+    }
+  }
+
+  @Override
+  public void download(DeviceBuffer source, int[] target) {
+    source.require(DType.I32, target.length, "download source");
+    try (IntPointer host = new IntPointer(target.length)) {
+      toHost(source, host);
+      host.get(target);
+    }
+  }
+
+  @Override
+  public void copy(DeviceBuffer source, DeviceBuffer target) {
+    target.require(source.type(), source.count(), "copy target");
+    driver(cudart.cuMemcpyDtoDAsync(target.address(), source.address(), source.bytes(), stream), "cuMemcpyDtoDAsync");
+  }
+
+  @Override
+  public void zero(DeviceBuffer target) {
+    driver(cudart.cuMemsetD8Async(target.address(), (byte) 0, target.bytes(), stream), "cuMemsetD8Async");
+  }
+
+  @Override
+  public void synchronize() {
+    driver(cudart.cuStreamSynchronize(stream), "cuStreamSynchronize");
+  }
+
+  @Override
+  public int threadsPerBlock() {
+    return THREADS_PER_BLOCK;
+  }
+
+  @Override
+  public int parallelism() {
+    return multiprocessors * 8;
+  }
+
+  @Override
+  public void launch(Kernel kernel, Grid grid, KernelArgs kernelArgs) {
+    checkOpen();
+    CUfunc_st function = functions.computeIfAbsent(kernel, k -> {
+      CUfunc_st f = new CUfunc_st();
+      driver(cudart.cuModuleGetFunction(f, module, k.symbol()), "cuModuleGetFunction(" + k.symbol() + ")");
+      return f;
+    });
+    driver(cudart.cuLaunchKernel(function, grid.x(), grid.y(), grid.z(), THREADS_PER_BLOCK, 1, 1, 0, stream,
+        kernelArgs.pointer(), null), "cuLaunchKernel(" + kernel.symbol() + ")");
+  }
+
+  @Override
+  public KernelArgs args() {
+    return args.clear();
+  }
+
+  @Override
+  public Convolution convolution(ConvShape shape) {
+    checkOpen();
+    return convolutions.computeIfAbsent(shape, s -> new CudnnConvolution(cudnnHandle, pool, s));
+  }
+
+  private void checkOpen() {
+    if (closed) throw new IllegalStateException("CUDA backend used after close");
+  }
+
+  @Override
+  public void close() {
+    if (closed) return;
+    closed = true;
+    synchronize();
+    convolutions.values().forEach(CudnnConvolution::close);
+    convolutions.clear();
+    CudaStatus.cudnn(cudnn.cudnnDestroy(cudnnHandle), "cudnnDestroy");
+    driver(cudart.cuModuleUnload(module), "cuModuleUnload");
+    driver(cudart.cuStreamDestroy(stream), "cuStreamDestroy");
+    pool.close();
+    args.close();
+    driver(cudart.cuDevicePrimaryCtxRelease(device), "cuDevicePrimaryCtxRelease");
+  }
+
+  private final class DeviceMemory implements RawMemory {
+    @Override
+    public long allocate(long bytes) {
+      long[] address = new long[1];
+      int status = cudart.cuMemAlloc(address, bytes);
+      if (status == cudart.CUDA_ERROR_OUT_OF_MEMORY) return 0;
+      driver(status, "cuMemAlloc(" + bytes + " bytes)");
+      return address[0];
+    }
+
+    @Override
+    public void free(long address) {
+      driver(cudart.cuMemFree(address), "cuMemFree");
+    }
+
+    @Override
+    public String deviceName() {
+      return "CUDA device " + device + " (" + name + ")";
+    }
+  }
+}

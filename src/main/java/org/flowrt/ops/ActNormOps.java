@@ -1,0 +1,82 @@
+package org.flowrt.ops;
+
+import org.flowrt.backend.Backend;
+import org.flowrt.backend.DType;
+import org.flowrt.backend.DeviceBuffer;
+import org.flowrt.backend.Grid;
+import org.flowrt.backend.Kernel;
+
+/**
+ * ActNorm (glow-spec §4): y = (x + bias)·exp(k·logs) per channel, logdet += H·W·k·Σ logs, with
+ * k = {@link #LOGSCALE_FACTOR}. With relu it is the coupling network's fused "actnorm + ReLU"; with
+ * a null logdet it is also the zero-conv's bias-and-scale output stage (cuda/actnorm.cu).
+ */
+public final class ActNormOps {
+  /** Stored logs are multiplied by this (glow-spec: logscale_factor = 3). */
+  public static final float LOGSCALE_FACTOR = 3f;
+
+  private ActNormOps() {}
+
+  private static void checkParams(DeviceBuffer bias, DeviceBuffer logs, Nchw s) {
+    bias.require(DType.F32, s.c(), "actnorm bias");
+    logs.require(DType.F32, s.c(), "actnorm logs");
+  }
+
+  /** y = (x + bias)·exp(k·logs), then ReLU if asked; logdet[n] += H·W·k·Σ logs when logdet is given. */
+  public static void forward(Backend be, DeviceBuffer x, DeviceBuffer bias, DeviceBuffer logs, float k, boolean relu,
+      Nchw s, DeviceBuffer y, DeviceBuffer logdet) {
+    x.require(DType.F32, s.count(), "actnorm input " + s);
+    y.require(DType.F32, s.count(), "actnorm output " + s);
+    checkParams(bias, logs, s);
+    if (logdet != null) logdet.require(DType.F64, s.n(), "logdet");
+    be.launch(Kernel.ACTNORM_FORWARD, be.elementwise(s.count()), be.args().ptr(x).ptr(bias).ptr(logs).f32(k).flag(relu)
+        .i32(s.n()).i32(s.c()).i32(s.hw()).ptr(y).ptrOrNull(logdet));
+  }
+
+  /** x = y·exp(−k·logs) − bias; logdet[n] −= H·W·k·Σ logs when logdet is given. */
+  public static void inverse(Backend be, DeviceBuffer y, DeviceBuffer bias, DeviceBuffer logs, float k, Nchw s,
+      DeviceBuffer x, DeviceBuffer logdet) {
+    y.require(DType.F32, s.count(), "actnorm input " + s);
+    x.require(DType.F32, s.count(), "actnorm output " + s);
+    checkParams(bias, logs, s);
+    if (logdet != null) logdet.require(DType.F64, s.n(), "logdet");
+    be.launch(Kernel.ACTNORM_INVERSE, be.elementwise(s.count()), be.args().ptr(y).ptr(bias).ptr(logs).f32(k)
+        .i32(s.n()).i32(s.c()).i32(s.hw()).ptr(x).ptrOrNull(logdet));
+  }
+
+  /**
+   * Backward from the layer's OUTPUT y: dx (may alias dy), dbias, dlogs (overwritten). When
+   * xRebuilt is given (it may alias y) the input is rebuilt into it in the same pass — the
+   * reversible backward. dlogdet (per sample, may be null) is the objective's weight on logdet.
+   */
+  public static void backward(Backend be, DeviceBuffer y, DeviceBuffer dy, DeviceBuffer bias, DeviceBuffer logs,
+      float k, boolean relu, Nchw s, DeviceBuffer dx, DeviceBuffer xRebuilt, DeviceBuffer dlogdet, DeviceBuffer dbias,
+      DeviceBuffer dlogs) {
+    y.require(DType.F32, s.count(), "actnorm output " + s);
+    dy.require(DType.F32, s.count(), "actnorm output gradient " + s);
+    dx.require(DType.F32, s.count(), "actnorm input gradient " + s);
+    if (xRebuilt != null) xRebuilt.require(DType.F32, s.count(), "actnorm rebuilt input " + s);
+    if (dlogdet != null) dlogdet.require(DType.F64, s.n(), "logdet gradient");
+    checkParams(bias, logs, s);
+    checkParams(dbias, dlogs, s);
+    int chunks = ReduceOps.partialChunks(be, s);
+    try (DeviceBuffer partial = be.allocate(DType.F64, 2L * chunks * s.c())) {
+      be.launch(Kernel.ACTNORM_BACKWARD, Grid.of(chunks, s.c()), be.args().ptr(y).ptr(dy).ptr(bias).ptr(logs).f32(k)
+          .flag(relu).i32(s.n()).i32(s.c()).i32(s.hw()).ptr(dx).ptrOrNull(xRebuilt).ptr(partial));
+      be.launch(Kernel.ACTNORM_PARAM_GRAD, be.elementwise(s.c()), be.args().ptr(partial).i32(chunks).i32(s.c())
+          .ptr(logs).f32(k).ptrOrNull(dlogdet).i32(s.n()).i32(s.hw()).ptr(dbias).ptr(dlogs));
+    }
+  }
+
+  /** Data-dependent init (glow-spec §4): bias = −mean, logs = log(1/(std + 1e-6))/k over (N, H, W). */
+  public static void initialize(Backend be, DeviceBuffer x, Nchw s, float k, DeviceBuffer bias, DeviceBuffer logs) {
+    x.require(DType.F32, s.count(), "actnorm init data " + s);
+    checkParams(bias, logs, s);
+    int chunks = ReduceOps.partialChunks(be, s);
+    try (DeviceBuffer partial = be.allocate(DType.F64, 2L * chunks * s.c())) {
+      ReduceOps.channelMoments(be, x, x, s, partial);
+      be.launch(Kernel.ACTNORM_INIT_FROM_MOMENTS, be.elementwise(s.c()), be.args().ptr(partial).i32(chunks).i32(s.c())
+          .i64((long) s.n() * s.hw()).f32(k).ptr(bias).ptr(logs));
+    }
+  }
+}

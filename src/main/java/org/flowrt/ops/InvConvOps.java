@@ -1,0 +1,105 @@
+package org.flowrt.ops;
+
+import org.flowrt.backend.Backend;
+import org.flowrt.backend.DType;
+import org.flowrt.backend.DeviceBuffer;
+import org.flowrt.backend.Grid;
+import org.flowrt.backend.Kernel;
+
+/**
+ * Invertible 1×1 convolution (glow-spec §4, cuda/invconv.cu): y = W·x at every pixel with
+ * logdet += H·W·log|det W| computed in float64 in the same launch; the inverse pass runs the same
+ * kernel with W⁻¹. The LU parametrization composes W = P·L·(U + diag(sign·exp(log_s))) on the
+ * device, and its backward chains dW into dL, dU, dlog_s.
+ */
+public final class InvConvOps {
+  private InvConvOps() {}
+
+  private static void checkWeight(DeviceBuffer w, int c, String what) {
+    w.require(DType.F32, (long) c * c, what + " (" + c + "×" + c + ")");
+  }
+
+  /** y = W·x per pixel; logdet[n] += H·W·log|det W| (float64) when logdet is given. y must not alias x. */
+  public static void forward(Backend be, DeviceBuffer x, DeviceBuffer w, Nchw s, DeviceBuffer y, DeviceBuffer logdet) {
+    x.require(DType.F32, s.count(), "1×1 conv input " + s);
+    y.require(DType.F32, s.count(), "1×1 conv output " + s);
+    checkWeight(w, s.c(), "1×1 conv weight");
+    if (logdet != null) logdet.require(DType.F64, s.n(), "logdet");
+    try (DeviceBuffer scratch = be.allocate(DType.F64, (long) s.c() * s.c())) {
+      be.launch(Kernel.INVCONV_FORWARD, be.elementwise((long) s.n() * s.hw()), be.args().ptr(x).ptr(w).i32(s.n())
+          .i32(s.c()).i32(s.hw()).ptr(y).ptrOrNull(logdet).ptr(scratch));
+    }
+  }
+
+  /** W⁻¹ by Gauss–Jordan in float64 (one block). */
+  public static void invert(Backend be, DeviceBuffer w, int c, DeviceBuffer wInv) {
+    checkWeight(w, c, "1×1 conv weight");
+    checkWeight(wInv, c, "1×1 conv inverse weight");
+    try (DeviceBuffer scratch = be.allocate(DType.F64, 2L * c * c)) {
+      be.launch(Kernel.INVCONV_INVERT, Grid.of(1), be.args().ptr(w).i32(c).ptr(scratch).ptr(wInv));
+    }
+  }
+
+  /** Inverse pass: x = W⁻¹·y, logdet −= H·W·log|det W| (as + log|det W⁻¹|). */
+  public static void inverse(Backend be, DeviceBuffer y, DeviceBuffer wInv, Nchw s, DeviceBuffer x, DeviceBuffer logdet) {
+    forward(be, y, wInv, s, x, logdet);
+  }
+
+  /** dx = Wᵀ·dy. dx must not alias dy. */
+  public static void backwardData(Backend be, DeviceBuffer dy, DeviceBuffer w, Nchw s, DeviceBuffer dx) {
+    dy.require(DType.F32, s.count(), "1×1 conv output gradient " + s);
+    dx.require(DType.F32, s.count(), "1×1 conv input gradient " + s);
+    checkWeight(w, s.c(), "1×1 conv weight");
+    be.launch(Kernel.INVCONV_BACKWARD_DATA, be.elementwise((long) s.n() * s.hw()), be.args().ptr(dy).ptr(w).i32(s.n())
+        .i32(s.c()).i32(s.hw()).ptr(dx));
+  }
+
+  /** dW = Σ_{n,p} dy·xᵀ + H·W·(Σ_n dlogdet[n])·W⁻ᵀ (overwrites dw). */
+  public static void weightGrad(Backend be, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer wInv, DeviceBuffer dlogdet,
+      Nchw s, DeviceBuffer dw) {
+    x.require(DType.F32, s.count(), "1×1 conv input " + s);
+    dy.require(DType.F32, s.count(), "1×1 conv output gradient " + s);
+    checkWeight(wInv, s.c(), "1×1 conv inverse weight");
+    checkWeight(dw, s.c(), "1×1 conv weight gradient");
+    dlogdet.require(DType.F64, s.n(), "logdet gradient");
+    int pairs = s.c() * s.c();
+    int chunks = be.chunks((long) s.n() * s.hw(), pairs);
+    try (DeviceBuffer partial = be.allocate(DType.F64, (long) pairs * chunks)) {
+      be.launch(Kernel.CHANNEL_GRAM, Grid.of(chunks, pairs), be.args().ptr(dy).ptr(x).i32(s.n()).i32(s.c())
+          .i32(s.hw()).ptr(partial));
+      be.launch(Kernel.INVCONV_WEIGHT_GRAD, be.elementwise(pairs), be.args().ptr(partial).i32(chunks).i32(s.c())
+          .ptr(wInv).ptr(dlogdet).i32(s.n()).i32(s.hw()).ptr(dw));
+    }
+  }
+
+  /** W = P·L·(U + diag(sign·exp(logS))) with P[r, perm[r]] = 1. */
+  public static void luCompose(Backend be, DeviceBuffer perm, DeviceBuffer lower, DeviceBuffer upper,
+      DeviceBuffer sign, DeviceBuffer logS, int c, DeviceBuffer w) {
+    checkLu(perm, lower, upper, sign, logS, c);
+    checkWeight(w, c, "1×1 conv weight");
+    be.launch(Kernel.INVCONV_LU_COMPOSE, be.elementwise((long) c * c), be.args().ptr(perm).ptr(lower).ptr(upper)
+        .ptr(sign).ptr(logS).i32(c).ptr(w));
+  }
+
+  /** Chains dW into dlower (strict lower), dupper (strict upper), dlogS; overwrites all three. */
+  public static void luComposeBackward(Backend be, DeviceBuffer inversePerm, DeviceBuffer lower, DeviceBuffer upper,
+      DeviceBuffer sign, DeviceBuffer logS, DeviceBuffer dw, int c, DeviceBuffer dlower, DeviceBuffer dupper,
+      DeviceBuffer dlogS) {
+    checkLu(inversePerm, lower, upper, sign, logS, c);
+    checkWeight(dw, c, "1×1 conv weight gradient");
+    checkWeight(dlower, c, "LU lower gradient");
+    checkWeight(dupper, c, "LU upper gradient");
+    dlogS.require(DType.F32, c, "LU log_s gradient");
+    be.launch(Kernel.INVCONV_LU_COMPOSE_BACKWARD, be.elementwise((long) c * c), be.args().ptr(inversePerm).ptr(lower)
+        .ptr(upper).ptr(sign).ptr(logS).ptr(dw).i32(c).ptr(dlower).ptr(dupper).ptr(dlogS));
+  }
+
+  private static void checkLu(DeviceBuffer perm, DeviceBuffer lower, DeviceBuffer upper, DeviceBuffer sign,
+      DeviceBuffer logS, int c) {
+    perm.require(DType.I32, c, "LU permutation");
+    checkWeight(lower, c, "LU lower factor");
+    checkWeight(upper, c, "LU upper factor");
+    sign.require(DType.F32, c, "LU diagonal signs");
+    logS.require(DType.F32, c, "LU log_s");
+  }
+}

@@ -1,0 +1,48 @@
+package org.flowrt.ops;
+
+import org.flowrt.backend.Backend;
+import org.flowrt.backend.DType;
+import org.flowrt.backend.DeviceBuffer;
+import org.flowrt.backend.Grid;
+import org.flowrt.backend.Kernel;
+
+/** Reductions and small elementwise helpers (cuda/reduce.cu). */
+public final class ReduceOps {
+  private ReduceOps() {}
+
+  /** Per-channel partial sums Σa, Σa·b (2 doubles per channel and chunk); returns the chunk count. */
+  static int channelMoments(Backend be, DeviceBuffer a, DeviceBuffer b, Nchw s, DeviceBuffer partial) {
+    int chunks = partialChunks(be, s);
+    partial.require(DType.F64, 2L * chunks * s.c(), "channel moment partials");
+    be.launch(Kernel.CHANNEL_MOMENTS, Grid.of(chunks, s.c()),
+        be.args().ptr(a).ptr(b).i32(s.n()).i32(s.c()).i32(s.hw()).ptr(partial));
+    return chunks;
+  }
+
+  /** Chunks per channel for the per-channel reductions over N·H·W values. */
+  static int partialChunks(Backend be, Nchw s) {
+    return be.chunks((long) s.n() * s.hw(), s.c());
+  }
+
+  /** Σ x² over the whole buffer, in double (non-finite when x holds a NaN or infinity). */
+  public static double sumSquares(Backend be, DeviceBuffer x) {
+    x.require(DType.F32, x.count(), "sum of squares input");
+    int chunks = be.chunks(x.count(), 1);
+    try (DeviceBuffer partial = be.allocate(DType.F64, chunks); DeviceBuffer total = be.allocate(DType.F64, 1)) {
+      be.launch(Kernel.SUM_SQUARES_PARTIAL, Grid.of(chunks), be.args().ptr(x).i64(x.count()).ptr(partial));
+      be.launch(Kernel.SUM_PARTIALS, Grid.of(1), be.args().ptr(partial).i32(chunks).ptr(total));
+      return be.downloadDoubles(total)[0];
+    }
+  }
+
+  /** y += alpha·x. */
+  public static void axpy(Backend be, DeviceBuffer x, float alpha, DeviceBuffer y) {
+    y.require(DType.F32, x.count(), "axpy target");
+    be.launch(Kernel.AXPY, be.elementwise(x.count()), be.args().ptr(x).f32(alpha).i64(x.count()).ptr(y));
+  }
+
+  public static void fill(Backend be, DeviceBuffer y, float value) {
+    y.require(DType.F32, y.count(), "fill target");
+    be.launch(Kernel.FILL, be.elementwise(y.count()), be.args().f32(value).i64(y.count()).ptr(y));
+  }
+}

@@ -1,0 +1,95 @@
+package org.flowrt;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import org.flowrt.backend.BackendSuite;
+import org.flowrt.ops.ActNormSuite;
+import org.flowrt.ops.InvConvSuite;
+import org.flowrt.ops.CouplingSuite;
+import org.flowrt.ops.ReshapeSuite;
+import org.flowrt.ops.ConvSuite;
+import org.flowrt.ops.PriorSuite;
+import org.flowrt.ops.OptimizerSuite;
+import org.flowrt.ops.ReduceSuite;
+import org.flowrt.testing.TestBackends;
+import org.flowrt.backend.cuda.CudaProbe;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+
+/**
+ * The same suites on the CUDA backend (the fatbin, cuDNN). Tagged gpu; skipped, not failed, where
+ * no GPU or driver is present.
+ */
+@Tag("gpu")
+class CudaBackendTest {
+  @BeforeAll
+  static void requireGpu() {
+    CudaProbe.Result probe = CudaProbe.probe();
+    assumeTrue(probe.available(), () -> "no usable GPU: " + probe.reason());
+  }
+
+  @Nested
+  class Backend extends BackendSuite {
+    Backend() {
+      super(TestBackends.cuda());
+    }
+  }
+
+  @Nested
+  class ActNorm extends ActNormSuite {
+    ActNorm() {
+      super(TestBackends.cuda());
+    }
+  }
+
+  @Nested
+  class InvConv extends InvConvSuite {
+    InvConv() {
+      super(TestBackends.cuda());
+    }
+  }
+
+  @Nested
+  class Coupling extends CouplingSuite {
+    Coupling() {
+      super(TestBackends.cuda());
+    }
+  }
+
+  @Nested
+  class Reshape extends ReshapeSuite {
+    Reshape() {
+      super(TestBackends.cuda());
+    }
+  }
+
+  @Nested
+  class Conv extends ConvSuite {
+    Conv() {
+      super(TestBackends.cuda());
+    }
+  }
+
+  @Nested
+  class Prior extends PriorSuite {
+    Prior() {
+      super(TestBackends.cuda());
+    }
+  }
+
+  @Nested
+  class Optimizer extends OptimizerSuite {
+    Optimizer() {
+      super(TestBackends.cuda());
+    }
+  }
+
+  @Nested
+  class Reduce extends ReduceSuite {
+    Reduce() {
+      super(TestBackends.cuda());
+    }
+  }
+
+}

@@ -1,0 +1,105 @@
+package org.flowrt.ops;
+
+import static org.flowrt.ops.ActNormSuite.toF;
+import static org.flowrt.testing.FiniteDifference.dot;
+
+import java.util.List;
+import java.util.function.DoubleSupplier;
+import org.flowrt.backend.Backend;
+import org.flowrt.backend.ConvShape;
+import org.flowrt.backend.DeviceBuffer;
+import org.flowrt.reference.ActNormRef;
+import org.flowrt.reference.ConvRef;
+import org.flowrt.testing.Check;
+import org.flowrt.testing.FiniteDifference;
+import org.flowrt.testing.Rand;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The coupling network's pieces: library convolutions (oneDNN / cuDNN), the edge-bias channel
+ * (cuda/edge_bias.cu) against an explicitly padded float64 convolution, and the zero-conv.
+ */
+public abstract class ConvSuite extends OpSuite {
+  static final List<ConvShape> SHAPES = List.of(new ConvShape(1, 5, 7, 6, 7, 3), new ConvShape(2, 6, 4, 4, 12, 3),
+      new ConvShape(3, 12, 3, 5, 96, 1), new ConvShape(2, 3, 1, 1, 6, 3), new ConvShape(1, 4, 1, 5, 3, 3),
+      new ConvShape(2, 48, 4, 2, 6, 3));
+
+  protected ConvSuite(Backend be) {
+    super(be);
+  }
+
+  /**
+   * Sums of Cin·k² float32 products of N(0,1)·N(0,0.3) terms: oneDNN/cuDNN may reorder (Winograd
+   * excluded by algorithm choice), so allow 2e-6·√terms absolute plus 1e-5 relative.
+   */
+  static double atol(ConvShape s) {
+    return 2e-6 * Math.sqrt((double) s.inChannels() * s.kernelSize() * s.kernelSize());
+  }
+
+  @Test
+  void forwardWithAndWithoutEdgeBiasMatchesPaddedReference() {
+    Rand r = new Rand(51);
+    for (ConvShape s : SHAPES)
+      for (boolean edge : new boolean[] {false, true}) {
+        if (edge && s.kernelSize() != 3) continue;
+        float[] x = r.normal(s.inputCount(), 1), w = r.normal(s.weightCount(), 0.3);
+        float[] we = edge ? r.normal(9L * s.outChannels(), 0.3) : null;
+        DeviceBuffer y = floats(s.outputCount());
+        ConvOps.forward(be, s, up(x), up(w), edge ? up(we) : null, y);
+        double[] ref = ConvRef.forward(d(x), d(w), edge ? d(we) : null, s);
+        Check.close("conv " + s + (edge ? " + edge bias" : ""), ref, down(y), 1e-5, atol(s));
+      }
+  }
+
+  @Test
+  void gradientsMatchFiniteDifferences() {
+    Rand r = new Rand(52);
+    for (ConvShape s : List.of(new ConvShape(2, 3, 4, 5, 4, 3), new ConvShape(1, 5, 3, 3, 6, 1), new ConvShape(1, 2, 1, 2, 3, 3))) {
+      boolean edge = s.kernelSize() == 3;
+      double[] x = d(r.normal(s.inputCount(), 1)), w = d(r.normal(s.weightCount(), 0.3));
+      double[] we = edge ? d(r.normal(9L * s.outChannels(), 0.3)) : null;
+      double[] g = d(r.normal(s.outputCount(), 1));
+      DoubleSupplier objective = () -> dot(g, ConvRef.forward(x, w, we, s));
+      DeviceBuffer xb = up(toF(x)), wb = up(toF(w)), dx = floats(s.inputCount()), dw = floats(s.weightCount());
+      DeviceBuffer dwe = edge ? floats(9L * s.outChannels()) : null;
+      ConvOps.backward(be, s, xb, wb, up(toF(g)), dx, dw, dwe);
+      // Each gradient entry sums ≤ N·H·W·Cout float32 products of O(1) terms.
+      Check.close("conv dx " + s, FiniteDifference.gradient(x, objective), down(dx), 1e-4, 1e-5);
+      Check.close("conv dw " + s, FiniteDifference.gradient(w, objective), down(dw), 1e-4, 1e-5);
+      if (edge) Check.close("conv d(edge weights) " + s, FiniteDifference.gradient(we, objective), down(dwe), 1e-4, 1e-5);
+    }
+  }
+
+  @Test
+  void zeroConvIsZeroAtInitAndDifferentiates() {
+    Rand r = new Rand(53);
+    ConvShape s = new ConvShape(2, 4, 3, 4, 6, 3);
+    Nchw out = ConvOps.outShape(s);
+    // At init (w = 0, bias = 0, logs = 0) the output is exactly zero.
+    DeviceBuffer y0 = up(r.normal(s.outputCount(), 1));
+    ConvOps.zeroConvForward(be, s, up(r.normal(s.inputCount(), 1)), floats(s.weightCount()), floats(9L * s.outChannels()),
+        floats(s.outChannels()), floats(s.outChannels()), y0);
+    Check.close("zero-conv output at init", new double[(int) s.outputCount()], down(y0), 0, 0);
+
+    double[] x = d(r.normal(s.inputCount(), 1)), w = d(r.normal(s.weightCount(), 0.3)), we = d(r.normal(9L * s.outChannels(), 0.3));
+    double[] bias = d(r.normal(s.outChannels(), 0.3)), logs = d(r.normal(s.outChannels(), 0.2)), g = d(r.normal(s.outputCount(), 1));
+    DoubleSupplier objective = () -> dot(g, ActNormRef.forward(ConvRef.forward(x, w, we, s), bias, logs, 3, false, out));
+    DeviceBuffer xb = up(toF(x)), wb = up(toF(w)), bb = up(toF(bias)), lb = up(toF(logs)), y = floats(s.outputCount());
+    ConvOps.zeroConvForward(be, s, xb, wb, up(toF(we)), bb, lb, y);
+    Check.close("zero-conv forward", ActNormRef.forward(ConvRef.forward(x, w, we, s), bias, logs, 3, false, out), down(y), 1e-5, 1e-5);
+    DeviceBuffer dx = floats(s.inputCount()), dw = floats(s.weightCount()), dwe = floats(9L * s.outChannels());
+    DeviceBuffer db = floats(s.outChannels()), dl = floats(s.outChannels());
+    ConvOps.zeroConvBackward(be, s, xb, wb, bb, lb, y, up(toF(g)), dx, dw, dwe, db, dl);
+    Check.close("zero-conv dx", FiniteDifference.gradient(x, objective), down(dx), 1e-4, 1e-4);
+    Check.close("zero-conv dw", FiniteDifference.gradient(w, objective), down(dw), 1e-4, 1e-4);
+    Check.close("zero-conv d(edge)", FiniteDifference.gradient(we, objective), down(dwe), 1e-4, 1e-4);
+    Check.close("zero-conv dbias", FiniteDifference.gradient(bias, objective), down(db), 1e-4, 1e-4);
+    Check.close("zero-conv dlogs", FiniteDifference.gradient(logs, objective), down(dl), 1e-4, 1e-4);
+  }
+
+  @Test
+  void planIsCachedPerShape() {
+    ConvShape s = new ConvShape(1, 2, 3, 3, 2, 3);
+    org.junit.jupiter.api.Assertions.assertSame(be.convolution(s), be.convolution(new ConvShape(1, 2, 3, 3, 2, 3)));
+  }
+}

@@ -1,0 +1,133 @@
+package org.flowrt.ops;
+
+import static org.flowrt.ops.ActNormSuite.toF;
+import static org.flowrt.testing.FiniteDifference.dot;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.DoubleSupplier;
+import org.flowrt.backend.Backend;
+import org.flowrt.backend.DeviceBuffer;
+import org.flowrt.reference.InvConvRef;
+import org.flowrt.testing.Check;
+import org.flowrt.testing.FiniteDifference;
+import org.flowrt.testing.Linalg;
+import org.flowrt.testing.Rand;
+import org.junit.jupiter.api.Test;
+
+/** cuda/invconv.cu against the float64 reference. */
+public abstract class InvConvSuite extends OpSuite {
+  static final List<Nchw> SHAPES = List.of(new Nchw(1, 3, 5, 7), new Nchw(2, 6, 3, 3), new Nchw(3, 12, 4, 2),
+      new Nchw(2, 48, 3, 3), new Nchw(1, 96, 2, 3));
+
+  protected InvConvSuite(Backend be) {
+    super(be);
+  }
+
+  @Test
+  void forwardAndLogdetMatchReference() {
+    Rand r = new Rand(21);
+    for (Nchw s : SHAPES) {
+      float[] x = r.normal(s.count(), 1.0), w = r.invertibleMatrix(s.c(), 0.3);
+      DeviceBuffer y = floats(s.count()), logdet = up(perSample(s, -1.5));
+      InvConvOps.forward(be, up(x), up(w), s, y, logdet);
+      // Dot products of C float32 terms of size O(1): error ≲ C·ulp·|terms|; 1e-5·√C relative plus
+      // an absolute floor for outputs that cancel to near zero.
+      double atol = 2e-6 * Math.sqrt(s.c());
+      Check.close("1×1 conv " + s, InvConvRef.forward(d(x), d(w), s), down(y), 1e-5, atol);
+      // log|det W| in float64 from the same float W: agrees with the Java LU to rounding.
+      Check.close("1×1 conv logdet " + s, perSample(s, -1.5 + InvConvRef.logdet(d(w), s)), downD(logdet), 1e-10, 1e-9);
+    }
+  }
+
+  @Test
+  void inverseUndoesForward() {
+    Rand r = new Rand(22);
+    for (Nchw s : SHAPES) {
+      float[] x = r.normal(s.count(), 1.0), w = r.invertibleMatrix(s.c(), 0.3);
+      DeviceBuffer wb = up(w), wInv = floats((long) s.c() * s.c());
+      InvConvOps.invert(be, wb, s.c(), wInv);
+      // Gauss–Jordan in float64; only the final float rounding differs from the Java inverse.
+      Check.close("1×1 conv inverse weight C=" + s.c(), Linalg.inverse(d(w), s.c()), down(wInv), 1e-5, 1e-6);
+      DeviceBuffer y = floats(s.count()), back = floats(s.count()), logdet = doubles(s.n());
+      InvConvOps.forward(be, up(x), wb, s, y, logdet);
+      InvConvOps.inverse(be, y, wInv, s, back, logdet);
+      // Two matrix products in float32 with a condition number ≲ 10: 1e-4 relative of the O(1) values.
+      Check.close("1×1 conv inverse(forward(x)) " + s, d(x), down(back), 1e-4, 1e-4);
+      // log|det W⁻¹| from the float-rounded inverse: −log|det W| up to ~C·1e-7 per pixel.
+      Check.close("1×1 conv logdet after forward+inverse " + s, new double[s.n()], downD(logdet), 0, 2e-6 * s.hw() * s.c());
+    }
+  }
+
+  @Test
+  void logdetMatchesBruteForceJacobian() {
+    Rand r = new Rand(23);
+    Nchw s = new Nchw(2, 3, 2, 2);
+    float[] x = r.normal(s.count(), 1.0), w = r.invertibleMatrix(s.c(), 0.5);
+    DeviceBuffer logdet = doubles(s.n());
+    InvConvOps.forward(be, up(x), up(w), s, floats(s.count()), logdet);
+    Nchw one = new Nchw(1, s.c(), s.h(), s.w());
+    double[] got = downD(logdet);
+    for (int n = 0; n < s.n(); n++) {
+      double[] xn = Arrays.copyOfRange(d(x), (int) (n * s.perSample()), (int) ((n + 1) * s.perSample()));
+      double brute = FiniteDifference.logAbsDetJacobian(v -> InvConvRef.forward(v, d(w), one), xn);
+      Check.close("1×1 conv logdet vs brute-force Jacobian", new double[] {brute}, new double[] {got[n]}, 1e-6, 1e-6);
+    }
+  }
+
+  @Test
+  void gradientsMatchFiniteDifferences() {
+    Rand r = new Rand(24);
+    Nchw s = new Nchw(2, 5, 3, 2);
+    double[] x = d(r.normal(s.count(), 1.0)), w = d(r.invertibleMatrix(s.c(), 0.4));
+    double[] g = d(r.normal(s.count(), 1.0)), q = d(r.normal(s.n(), 1.0));
+    DoubleSupplier objective = () -> dot(g, InvConvRef.forward(x, w, s)) + InvConvRef.logdet(w, s) * Arrays.stream(q).sum();
+    DeviceBuffer wb = up(toF(w)), wInv = floats((long) s.c() * s.c()), dyb = up(toF(g));
+    DeviceBuffer y = floats(s.count()), rebuilt = floats(s.count()), dx = floats(s.count()), dw = floats((long) s.c() * s.c());
+    InvConvOps.forward(be, up(toF(x)), wb, s, y, null);
+    InvConvOps.invert(be, wb, s.c(), wInv);
+    // The reversible backward: rebuild x from y, then the gradients.
+    InvConvOps.inverse(be, y, wInv, s, rebuilt, null);
+    InvConvOps.backwardData(be, dyb, wb, s, dx);
+    InvConvOps.weightGrad(be, rebuilt, dyb, wInv, up(q), s, dw);
+    // float32 against float64 finite differences; the weight gradient sums N·H·W = 12 products.
+    Check.close("1×1 conv dx", FiniteDifference.gradient(x, objective), down(dx), 1e-4, 1e-5);
+    Check.close("1×1 conv dW", FiniteDifference.gradient(w, objective), down(dw), 1e-4, 1e-4);
+  }
+
+  @Test
+  void luParametrizationComposesAndDifferentiates() {
+    Rand r = new Rand(25);
+    for (int c : new int[] {3, 6, 12}) {
+      int[] perm = r.permutation(c);
+      double[] lower = d(r.normal((long) c * c, 0.3)), upper = d(r.normal((long) c * c, 0.3));
+      double[] logS = d(r.normal(c, 0.3)), sign = new double[c];
+      for (int i = 0; i < c; i++) sign[i] = r.random().nextBoolean() ? 1 : -1;
+      DeviceBuffer pb = up(perm), lb = up(toF(lower)), ub = up(toF(upper)), sb = up(toF(sign)), lsb = up(toF(logS));
+      DeviceBuffer w = floats((long) c * c);
+      InvConvOps.luCompose(be, pb, lb, ub, sb, lsb, c, w);
+      double[] wRef = InvConvRef.luCompose(perm, lower, upper, sign, logS, c);
+      Check.close("LU compose C=" + c, wRef, down(w), 1e-5, 1e-6);
+      // Spec: logdet = H·W·Σ log_s; the forward kernel's float64 LU of the composed W agrees.
+      Nchw s = new Nchw(1, c, 2, 3);
+      DeviceBuffer logdet = doubles(1);
+      InvConvOps.forward(be, up(r.normal(s.count(), 1)), w, s, floats(s.count()), logdet);
+      Check.close("LU logdet = H·W·Σ log_s, C=" + c, new double[] {s.hw() * Arrays.stream(logS).sum()}, downD(logdet), 1e-5, 1e-5);
+
+      double[] gw = d(r.normal((long) c * c, 1.0));
+      DoubleSupplier objective = () -> dot(gw, InvConvRef.luCompose(perm, lower, upper, sign, logS, c));
+      DeviceBuffer dl = floats((long) c * c), du = floats((long) c * c), dls = floats(c);
+      InvConvOps.luComposeBackward(be, up(ReshapeOps.inversePermutation(perm)), lb, ub, sb, lsb, up(toF(gw)), c, dl, du, dls);
+      double[] fdL = FiniteDifference.gradient(lower, objective), fdU = FiniteDifference.gradient(upper, objective);
+      // Only the strict triangles are parameters; the kernel writes 0 elsewhere.
+      for (int i = 0; i < c; i++)
+        for (int j = 0; j < c; j++) {
+          if (j >= i) fdL[i * c + j] = 0;
+          if (j <= i) fdU[i * c + j] = 0;
+        }
+      Check.close("LU dlower C=" + c, fdL, down(dl), 1e-4, 1e-5);
+      Check.close("LU dupper C=" + c, fdU, down(du), 1e-4, 1e-5);
+      Check.close("LU dlog_s C=" + c, FiniteDifference.gradient(logS, objective), down(dls), 1e-4, 1e-5);
+    }
+  }
+}
