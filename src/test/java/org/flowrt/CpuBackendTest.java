@@ -1,6 +1,7 @@
 package org.flowrt;
 
 import org.flowrt.backend.BackendSuite;
+import org.flowrt.glow.GlowSuite;
 import org.flowrt.ops.ActNormSuite;
 import org.flowrt.ops.InvConvSuite;
 import org.flowrt.ops.CouplingSuite;
@@ -79,4 +80,10 @@ class CpuBackendTest {
     }
   }
 
+  @Nested
+  class Glow extends GlowSuite {
+    Glow() {
+      super(TestBackends.cpu());
+    }
+  }
 }

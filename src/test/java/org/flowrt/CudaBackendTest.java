@@ -3,6 +3,7 @@ package org.flowrt;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import org.flowrt.backend.BackendSuite;
+import org.flowrt.glow.GlowSuite;
 import org.flowrt.ops.ActNormSuite;
 import org.flowrt.ops.InvConvSuite;
 import org.flowrt.ops.CouplingSuite;
@@ -92,4 +93,10 @@ class CudaBackendTest {
     }
   }
 
+  @Nested
+  class Glow extends GlowSuite {
+    Glow() {
+      super(TestBackends.cuda());
+    }
+  }
 }

@@ -1,0 +1,37 @@
+package org.flowrt.glow;
+
+import org.flowrt.backend.Backend;
+import org.flowrt.backend.DeviceBuffer;
+import org.flowrt.ops.ActNormOps;
+import org.flowrt.ops.Nchw;
+
+/** ActNorm with its two parameters; `relu` makes it the coupling network's fused actnorm + ReLU. */
+final class ActNormLayer {
+  private static final float K = ActNormOps.LOGSCALE_FACTOR;
+  private final Param bias;
+  private final Param logs;
+  private final boolean relu;
+
+  ActNormLayer(ParameterStore store, String name, int channels, boolean relu) {
+    bias = store.add(name + ".bias", new int[] {channels}, Init.zeros(channels));
+    logs = store.add(name + ".logs", new int[] {channels}, Init.zeros(channels));
+    this.relu = relu;
+  }
+
+  /** y = actnorm(x) (y may be x); with init, the parameters are first set from x's statistics. */
+  void forward(Backend be, DeviceBuffer x, Nchw s, DeviceBuffer y, DeviceBuffer logdet, boolean init) {
+    if (init) ActNormOps.initialize(be, x, s, K, bias.value(), logs.value());
+    ActNormOps.forward(be, x, bias.value(), logs.value(), K, relu, s, y, relu ? null : logdet);
+  }
+
+  void inverse(Backend be, DeviceBuffer y, Nchw s, DeviceBuffer x, DeviceBuffer logdet) {
+    ActNormOps.inverse(be, y, bias.value(), logs.value(), K, s, x, logdet);
+  }
+
+  /** From the output y: dx (may alias dy); rebuilds the input into xRebuilt (may alias y) when given. */
+  void backward(Backend be, DeviceBuffer y, DeviceBuffer dy, Nchw s, DeviceBuffer dx, DeviceBuffer xRebuilt,
+      DeviceBuffer dlogdet) {
+    ActNormOps.backward(be, y, dy, bias.value(), logs.value(), K, relu, s, dx, xRebuilt, relu ? null : dlogdet,
+        bias.grad(), logs.grad());
+  }
+}

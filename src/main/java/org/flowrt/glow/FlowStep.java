@@ -1,0 +1,74 @@
+package org.flowrt.glow;
+
+import java.util.Random;
+import org.flowrt.backend.Backend;
+import org.flowrt.backend.DType;
+import org.flowrt.backend.DeviceBuffer;
+import org.flowrt.ops.CouplingOps.Spec;
+import org.flowrt.ops.Nchw;
+
+/** One flow step, actnorm → permutation → coupling (glow-spec §4), forward and inverse side by side. */
+final class FlowStep {
+  private final ActNormLayer actnorm;
+  private final PermutationLayer permutation;
+  private final CouplingLayer coupling;
+
+  FlowStep(ParameterStore store, String name, int channels, GlowConfig cfg, int parity, Random random) {
+    actnorm = new ActNormLayer(store, name + ".actnorm", channels, false);
+    permutation = new PermutationLayer(store, name + ".permutation", channels, cfg.permutation(), random);
+    coupling = new CouplingLayer(store, name + ".coupling", channels, cfg.hiddenWidth(),
+        new Spec(cfg.mask(), parity, cfg.coupling()), cfg.edgeBias(), random);
+  }
+
+  /** What the stored-activation mode keeps of one step. */
+  record Stored(DeviceBuffer permutationInput, CouplingLayer.Stored coupling) implements AutoCloseable {
+    @Override
+    public void close() {
+      permutationInput.close();
+      coupling.close();
+    }
+  }
+
+  /**
+   * z (consumed) → returned buffer; logdet accumulates. With `keep` the step's activations are added
+   * to `stored` (stored-activation mode).
+   */
+  DeviceBuffer forward(Backend be, DeviceBuffer z, Nchw s, DeviceBuffer logdet, boolean init, Stored[] stored, int index) {
+    actnorm.forward(be, z, s, z, logdet, init);
+    DeviceBuffer y = be.allocate(DType.F32, s.count());
+    permutation.forward(be, z, s, y, logdet);
+    if (stored != null) {
+      stored[index] = new Stored(z, null);
+    } else {
+      z.close();
+    }
+    CouplingLayer.Stored c = coupling.forward(be, y, s, logdet, init, stored != null);
+    if (stored != null) stored[index] = new Stored(stored[index].permutationInput(), c);
+    return y;
+  }
+
+  /** z (consumed) → returned buffer: the step inverted; logdet decreases. */
+  DeviceBuffer inverse(Backend be, DeviceBuffer z, Nchw s, DeviceBuffer logdet) {
+    coupling.inverse(be, z, s, logdet);
+    DeviceBuffer x = be.allocate(DType.F32, s.count());
+    permutation.inverse(be, z, s, x, logdet);
+    z.close();
+    actnorm.inverse(be, x, s, x, logdet);
+    return x;
+  }
+
+  /**
+   * Backward through the step from its output: y and dy are consumed; returns {x, dx}. With
+   * `stored` null the input is rebuilt from the output (reversible recomputation).
+   */
+  DeviceBuffer[] backward(Backend be, DeviceBuffer y, DeviceBuffer dy, Nchw s, DeviceBuffer dlogdet, Stored stored) {
+    coupling.backward(be, y, dy, s, dlogdet, stored == null ? null : stored.coupling());
+    DeviceBuffer x = be.allocate(DType.F32, s.count());
+    DeviceBuffer dx = be.allocate(DType.F32, s.count());
+    permutation.backward(be, y, dy, s, x, dx, dlogdet, stored == null ? null : stored.permutationInput());
+    y.close();
+    dy.close();
+    actnorm.backward(be, x, dx, s, dx, x, dlogdet);
+    return new DeviceBuffer[] {x, dx};
+  }
+}

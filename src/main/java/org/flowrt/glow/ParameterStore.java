@@ -1,0 +1,108 @@
+package org.flowrt.glow;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.flowrt.backend.Backend;
+import org.flowrt.backend.DType;
+import org.flowrt.backend.DeviceBuffer;
+
+/**
+ * All of a model's float parameters in one device buffer (and their gradients in another): layers
+ * register named tensors with initial values, then {@link #allocate} uploads them. Integer tensors
+ * (fixed permutations) are registered separately and live in their own buffers.
+ */
+public final class ParameterStore implements AutoCloseable {
+  private final Map<String, Param> params = new LinkedHashMap<>();
+  private final Map<String, float[]> initial = new LinkedHashMap<>();
+  private final Map<String, int[]> integers = new LinkedHashMap<>();
+  private final Map<String, DeviceBuffer> integerBuffers = new LinkedHashMap<>();
+  private long total;
+  private DeviceBuffer values;
+  private DeviceBuffer grads;
+  private Backend backend;
+
+  /** Registers a float tensor with its initial values (row-major in `shape`). */
+  public Param add(String name, int[] shape, float[] init, boolean trainable) {
+    if (values != null) throw new IllegalStateException("parameters already allocated; cannot add " + name);
+    if (params.containsKey(name)) throw new IllegalArgumentException("duplicate parameter name " + name);
+    Param p = new Param(name, shape, total, trainable);
+    if (init.length != p.count()) throw new IllegalArgumentException(name + ": " + init.length + " initial values for " + p);
+    params.put(name, p);
+    initial.put(name, init);
+    total += p.count();
+    return p;
+  }
+
+  public Param add(String name, int[] shape, float[] init) {
+    return add(name, shape, init, true);
+  }
+
+  /** Registers a fixed integer tensor (a permutation); returns its device buffer after allocate(). */
+  public String addIntegers(String name, int[] values) {
+    if (integers.containsKey(name) || params.containsKey(name)) throw new IllegalArgumentException("duplicate parameter name " + name);
+    integers.put(name, values.clone());
+    return name;
+  }
+
+  public void allocate(Backend be) {
+    backend = be;
+    values = be.allocate(DType.F32, Math.max(1, total));
+    grads = be.zeros(DType.F32, Math.max(1, total));
+    float[] all = new float[Math.toIntExact(Math.max(1, total))];
+    for (Param p : params.values()) System.arraycopy(initial.get(p.name()), 0, all, (int) p.offset(), (int) p.count());
+    be.upload(all, values);
+    initial.clear();
+    for (Param p : params.values()) p.bind(values, grads);
+    for (Map.Entry<String, int[]> e : integers.entrySet()) integerBuffers.put(e.getKey(), be.uploadNew(e.getValue()));
+  }
+
+  public DeviceBuffer integerBuffer(String name) {
+    return integerBuffers.get(name);
+  }
+
+  public int[] integers(String name) {
+    return integers.get(name).clone();
+  }
+
+  public Map<String, int[]> integerTensors() {
+    return Collections.unmodifiableMap(integers);
+  }
+
+  public List<Param> params() {
+    return new ArrayList<>(params.values());
+  }
+
+  public Param param(String name) {
+    return params.get(name);
+  }
+
+  /** Total float parameters. */
+  public long count() {
+    return total;
+  }
+
+  /** The flat parameter buffer (all float parameters, registration order). */
+  public DeviceBuffer values() {
+    return values;
+  }
+
+  /** The flat gradient buffer, laid out as values(). */
+  public DeviceBuffer grads() {
+    return grads;
+  }
+
+  public void zeroGrads() {
+    backend.zero(grads);
+  }
+
+  @Override
+  public void close() {
+    if (values != null) values.close();
+    if (grads != null) grads.close();
+    integerBuffers.values().forEach(DeviceBuffer::close);
+    integerBuffers.clear();
+  }
+}

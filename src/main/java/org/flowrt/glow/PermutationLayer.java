@@ -1,0 +1,118 @@
+package org.flowrt.glow;
+
+import java.util.Random;
+import org.flowrt.backend.Backend;
+import org.flowrt.backend.DType;
+import org.flowrt.backend.DeviceBuffer;
+import org.flowrt.ops.InvConvOps;
+import org.flowrt.ops.Nchw;
+import org.flowrt.ops.ReshapeOps;
+
+/** The flow step's permutation: invconv, its LU form, or a fixed channel permutation (glow-spec §4). */
+final class PermutationLayer {
+  private final Permutation kind;
+  private final int channels;
+  private final ParameterStore store;
+  private Param weight;
+  private Param lower;
+  private Param upper;
+  private Param sign;
+  private Param logS;
+  private String perm;
+  private String inversePerm;
+
+  PermutationLayer(ParameterStore store, String name, int channels, Permutation kind, Random random) {
+    this.kind = kind;
+    this.channels = channels;
+    this.store = store;
+    int c = channels;
+    switch (kind) {
+      case INVCONV -> weight = store.add(name + ".weight", new int[] {c, c}, Init.toFloat(Init.rotation(random, c)));
+      case INVCONV_LU -> {
+        Init.Lu lu = Init.lu(Init.rotation(random, c), c);
+        perm = store.addIntegers(name + ".perm", lu.perm());
+        inversePerm = store.addIntegers(name + ".inverse_perm", ReshapeOps.inversePermutation(lu.perm()));
+        lower = store.add(name + ".lower", new int[] {c, c}, Init.toFloat(lu.lower()));
+        upper = store.add(name + ".upper", new int[] {c, c}, Init.toFloat(lu.upper()));
+        sign = store.add(name + ".sign", new int[] {c}, Init.toFloat(lu.sign()), false);
+        logS = store.add(name + ".log_s", new int[] {c}, Init.toFloat(lu.logS()));
+      }
+      case REVERSE, SHUFFLE -> {
+        int[] p = new int[c];
+        for (int i = 0; i < c; i++) p[i] = kind == Permutation.REVERSE ? c - 1 - i : i;
+        if (kind == Permutation.SHUFFLE)
+          for (int i = c - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1), t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+          }
+        perm = store.addIntegers(name + ".perm", p);
+        inversePerm = store.addIntegers(name + ".inverse_perm", ReshapeOps.inversePermutation(p));
+      }
+    }
+  }
+
+  private boolean learned() {
+    return kind == Permutation.INVCONV || kind == Permutation.INVCONV_LU;
+  }
+
+  /** The weight W as a buffer: the parameter itself, or composed from the LU factors (caller closes). */
+  private DeviceBuffer composedWeight(Backend be) {
+    if (kind == Permutation.INVCONV) return weight.value().slice(0, weight.count());
+    DeviceBuffer w = be.allocate(DType.F32, (long) channels * channels);
+    InvConvOps.luCompose(be, store.integerBuffer(perm), lower.value(), upper.value(), sign.value(), logS.value(), channels, w);
+    return w;
+  }
+
+  /** y = permute(x); y must not alias x. */
+  void forward(Backend be, DeviceBuffer x, Nchw s, DeviceBuffer y, DeviceBuffer logdet) {
+    if (!learned()) {
+      ReshapeOps.permuteChannels(be, x, store.integerBuffer(perm), s, y);
+      return;
+    }
+    try (DeviceBuffer w = composedWeight(be)) {
+      InvConvOps.forward(be, x, w, s, y, logdet);
+    }
+  }
+
+  void inverse(Backend be, DeviceBuffer y, Nchw s, DeviceBuffer x, DeviceBuffer logdet) {
+    if (!learned()) {
+      ReshapeOps.permuteChannels(be, y, store.integerBuffer(inversePerm), s, x);
+      return;
+    }
+    try (DeviceBuffer w = composedWeight(be); DeviceBuffer wInv = be.allocate(DType.F32, (long) channels * channels)) {
+      InvConvOps.invert(be, w, channels, wInv);
+      InvConvOps.inverse(be, y, wInv, s, x, logdet);
+    }
+  }
+
+  /**
+   * From output y and its gradient dy: writes the input into xOut (rebuilt as W⁻¹·y, or copied from
+   * `storedInput` when the stored-activation mode kept it), dx into dxOut, and the weight gradients.
+   */
+  void backward(Backend be, DeviceBuffer y, DeviceBuffer dy, Nchw s, DeviceBuffer xOut, DeviceBuffer dxOut,
+      DeviceBuffer dlogdet, DeviceBuffer storedInput) {
+    if (!learned()) {
+      if (storedInput != null) be.copy(storedInput, xOut);
+      else ReshapeOps.permuteChannels(be, y, store.integerBuffer(inversePerm), s, xOut);
+      ReshapeOps.permuteChannels(be, dy, store.integerBuffer(inversePerm), s, dxOut);
+      return;
+    }
+    long cc = (long) channels * channels;
+    try (DeviceBuffer w = composedWeight(be); DeviceBuffer wInv = be.allocate(DType.F32, cc)) {
+      InvConvOps.invert(be, w, channels, wInv);
+      if (storedInput != null) be.copy(storedInput, xOut);
+      else InvConvOps.inverse(be, y, wInv, s, xOut, null);
+      InvConvOps.backwardData(be, dy, w, s, dxOut);
+      if (kind == Permutation.INVCONV) {
+        InvConvOps.weightGrad(be, xOut, dy, wInv, dlogdet, s, weight.grad());
+      } else {
+        try (DeviceBuffer dw = be.allocate(DType.F32, cc)) {
+          InvConvOps.weightGrad(be, xOut, dy, wInv, dlogdet, s, dw);
+          InvConvOps.luComposeBackward(be, store.integerBuffer(inversePerm), lower.value(), upper.value(), sign.value(),
+              logS.value(), dw, channels, lower.grad(), upper.grad(), logS.grad());
+        }
+      }
+    }
+  }
+}
