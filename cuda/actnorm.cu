@@ -14,12 +14,17 @@
 
 extern "C" __global__ void actnorm_forward(const float* x, const float* bias, const float* logs, float k, int relu,
                                            int N, int C, int HW, float* y, double* logdet) {
-  long long total = (long long)N * C * HW;
-  IndexRange r = grid_range(total);
-  for (long long i = r.begin; i < r.end; i += r.step) {
-    int c = (int)((i / HW) % C);
-    float v = (x[i] + bias[c]) * expf(k * logs[c]);
-    y[i] = relu && v < 0.f ? 0.f : v;
+  IndexRange rows = row_range((long long)N * C);
+  for (long long row = rows.begin; row < rows.end; row += rows.step) {
+    int c = (int)(row % C);
+    float scale = expf(k * logs[c]), b = bias[c];
+    const float* xr = x + row * HW;
+    float* yr = y + row * HW;
+    IndexRange r = block_range(HW);
+    for (long long p = r.begin; p < r.end; p += r.step) {
+      float v = (xr[p] + b) * scale;
+      yr[p] = relu && v < 0.f ? 0.f : v;
+    }
   }
   if (logdet != nullptr) {
     IndexRange rn = grid_range(N);
@@ -34,11 +39,14 @@ FLOWRT_HOST_KERNEL(actnorm_forward)
 
 extern "C" __global__ void actnorm_inverse(const float* y, const float* bias, const float* logs, float k, int N,
                                            int C, int HW, float* x, double* logdet) {
-  long long total = (long long)N * C * HW;
-  IndexRange r = grid_range(total);
-  for (long long i = r.begin; i < r.end; i += r.step) {
-    int c = (int)((i / HW) % C);
-    x[i] = y[i] * expf(-k * logs[c]) - bias[c];
+  IndexRange rows = row_range((long long)N * C);
+  for (long long row = rows.begin; row < rows.end; row += rows.step) {
+    int c = (int)(row % C);
+    float inv_scale = expf(-k * logs[c]), b = bias[c];
+    const float* yr = y + row * HW;
+    float* xr = x + row * HW;
+    IndexRange r = block_range(HW);
+    for (long long p = r.begin; p < r.end; p += r.step) xr[p] = yr[p] * inv_scale - b;
   }
   if (logdet != nullptr) {
     IndexRange rn = grid_range(N);
@@ -51,29 +59,29 @@ extern "C" __global__ void actnorm_inverse(const float* y, const float* bias, co
 }
 FLOWRT_HOST_KERNEL(actnorm_inverse)
 
-// Grid: x = chunk of the N·HW positions, y = channel. dy' = dy, or 0 where relu && y <= 0.
+// Grid: x = chunk of the N samples, y = channel. dy' = dy, or 0 where relu && y <= 0.
 // dx = dy'·exp(k·logs). x_rebuilt (may alias y, may be null) = y·exp(-k·logs) - bias.
 // dx may alias dy.
 extern "C" __global__ void actnorm_backward(const float* y, const float* dy, const float* bias, const float* logs,
                                             float k, int relu, int N, int C, int HW, float* dx,
                                             float* x_rebuilt, double* partial) {
   int c = blockIdx.y, chunk = blockIdx.x, chunks = gridDim.x;
-  long long count = (long long)N * HW;
-  long long begin = count * chunk / chunks, end = count * (chunk + 1) / chunks;
+  long long n_begin = (long long)N * chunk / chunks, n_end = (long long)N * (chunk + 1) / chunks;
   float scale = expf(k * logs[c]);
   float inv_scale = expf(-k * logs[c]);
   float b = bias[c];
   double s_dy = 0.0, s_dyy = 0.0;
-  IndexRange r = block_range(end - begin);
-  for (long long m = begin + r.begin; m < begin + r.end; m += r.step) {
-    long long n = m / HW, p = m - n * HW;
-    long long idx = (n * C + c) * HW + p;
-    float yv = y[idx];
-    float g = relu && yv <= 0.f ? 0.f : dy[idx];
-    s_dy += g;
-    s_dyy += (double)g * yv;
-    dx[idx] = g * scale;
-    if (x_rebuilt != nullptr) x_rebuilt[idx] = yv * inv_scale - b;
+  for (long long n = n_begin; n < n_end; n++) {
+    long long base = (n * C + c) * HW;
+    IndexRange r = block_range(HW);
+    for (long long p = r.begin; p < r.end; p += r.step) {
+      float yv = y[base + p];
+      float g = relu && yv <= 0.f ? 0.f : dy[base + p];
+      s_dy += g;
+      s_dyy += (double)g * yv;
+      dx[base + p] = g * scale;
+      if (x_rebuilt != nullptr) x_rebuilt[base + p] = yv * inv_scale - b;
+    }
   }
   s_dy = block_sum(s_dy);
   s_dyy = block_sum(s_dyy);

@@ -36,33 +36,32 @@ FLOWRT_DEVICE float coupling_scale(int kind, float logit) {
   return kind == COUPLING_AFFINE_SIGMOID ? sigmoidf(logit + 2.f) : expf(logit);
 }
 
-// direction +1: forward (logdet += Σ log s); −1: inverse (logdet −= Σ log s). Grid: x = chunk, y = n.
+// direction +1: forward (logdet += Σ log s); −1: inverse (logdet −= Σ log s).
+// Grid: x = chunk of the T transformed channels, y = sample n.
 FLOWRT_DEVICE void coupling_apply(float* z, const float* h, int mask, int parity, int kind, int direction, int N,
                                   int C, int H, int W, double* logdet) {
   int n = blockIdx.y, chunk = blockIdx.x, chunks = gridDim.x;
   long long HW = (long long)H * W;
   int T = transformed_channels(mask, C);
   int Ch = kind == COUPLING_ADDITIVE ? T : 2 * T;
-  // Channel mask: only channels [C/2, C) move, so the blocks share just those.
-  long long first = mask == MASK_CHANNEL ? (long long)(C / 2) * HW : 0;
-  long long count = (long long)T * HW;
-  long long begin = first + count * chunk / chunks, end = first + count * (chunk + 1) / chunks;
-  float* zn = z + (long long)n * C * HW;
-  const float* hn = h + (long long)n * Ch * HW;
+  int t_begin = (int)((long long)T * chunk / chunks), t_end = (int)((long long)T * (chunk + 1) / chunks);
   double log_scale_sum = 0.0;
-  IndexRange r = block_range(end - begin);
-  for (long long e = begin + r.begin; e < begin + r.end; e += r.step) {
-    int c = (int)(e / HW);
-    long long p = e - c * HW;
-    int t;
-    if (!transformed(mask, parity, C, W, c, p, &t)) continue;
-    if (kind == COUPLING_ADDITIVE) {
-      zn[e] += direction * hn[t * HW + p];
-    } else {
-      float shift = hn[2LL * t * HW + p];
-      float logit = hn[(2LL * t + 1) * HW + p];
+  for (int t = t_begin; t < t_end; t++) {
+    int c = mask == MASK_CHANNEL ? C / 2 + t : t;
+    float* zr = z + ((long long)n * C + c) * HW;
+    const float* shift_row = h + ((long long)n * Ch + (kind == COUPLING_ADDITIVE ? t : 2 * t)) * HW;
+    const float* logit_row = shift_row + HW;
+    IndexRange r = block_range(HW);
+    for (long long p = r.begin; p < r.end; p += r.step) {
+      int unused;
+      if (mask == MASK_CHECKERBOARD && !transformed(mask, parity, C, W, c, p, &unused)) continue;
+      if (kind == COUPLING_ADDITIVE) {
+        zr[p] += direction * shift_row[p];
+        continue;
+      }
+      float logit = logit_row[p];
       float s = coupling_scale(kind, logit);
-      zn[e] = direction > 0 ? (zn[e] + shift) * s : zn[e] / s - shift;
+      zr[p] = direction > 0 ? (zr[p] + shift_row[p]) * s : zr[p] / s - shift_row[p];
       // log s exactly: log(sigmoid(a)) = -softplus(-a), stable for any a.
       double a = (double)logit + (kind == COUPLING_AFFINE_SIGMOID ? 2.0 : 0.0);
       log_scale_sum += kind == COUPLING_AFFINE_SIGMOID ? (a >= 0 ? -log1p(exp(-a)) : a - log1p(exp(a))) : a;
@@ -88,66 +87,68 @@ FLOWRT_HOST_KERNEL(coupling_inverse)
 
 // Given the output y (rebuilt into x in place when rebuild != 0), dy (turned into dx in place for
 // the transformed elements; kept elements pass dy through) and dlogdet[n], writes dh for every
-// element of h (zero where h is not read). Elementwise, grid-stride.
+// element of h (zero where h is not read). Rows (n, c) over the blocks, pixels over the threads.
 extern "C" __global__ void coupling_backward(float* y, float* dy, const float* h, int mask, int parity, int kind,
                                              int rebuild, int N, int C, int H, int W, const double* dlogdet,
                                              float* dh) {
   long long HW = (long long)H * W;
-  long long total = (long long)N * C * HW;
   int T = transformed_channels(mask, C);
   int Ch = kind == COUPLING_ADDITIVE ? T : 2 * T;
-  IndexRange r = grid_range(total);
-  for (long long e = r.begin; e < r.end; e += r.step) {
-    long long n = e / (C * HW);
-    long long rest = e - n * C * HW;
-    int c = (int)(rest / HW);
-    long long p = rest - (long long)c * HW;
-    int t;
-    bool moved = transformed(mask, parity, C, W, c, p, &t);
-    if (mask == MASK_CHECKERBOARD && !moved) {  // h is read only at transformed positions
-      if (kind == COUPLING_ADDITIVE) {
-        dh[(n * Ch + t) * HW + p] = 0.f;
-      } else {
-        dh[(n * Ch + 2 * t) * HW + p] = 0.f;
-        dh[(n * Ch + 2 * t + 1) * HW + p] = 0.f;
-      }
-    }
-    if (!moved) continue;
-    float g = dy[e];
-    if (kind == COUPLING_ADDITIVE) {
-      dh[(n * Ch + t) * HW + p] = g;
-      if (rebuild) y[e] -= h[(n * Ch + t) * HW + p];
-      continue;
-    }
-    long long i_shift = (n * Ch + 2 * t) * HW + p, i_logit = i_shift + HW;
-    float shift = h[i_shift];
-    float s = coupling_scale(kind, h[i_logit]);
-    float u = y[e] / s;  // = x + shift
+  IndexRange rows = row_range((long long)N * C);
+  for (long long row = rows.begin; row < rows.end; row += rows.step) {
+    long long n = row / C;
+    int c = (int)(row - n * C);
+    if (mask == MASK_CHANNEL && c < C / 2) continue;  // the conditioner passes dy through
+    int t = mask == MASK_CHANNEL ? c - C / 2 : c;
+    float* yr = y + row * HW;
+    float* dyr = dy + row * HW;
+    const float* shift_row = h + (n * Ch + (kind == COUPLING_ADDITIVE ? t : 2 * t)) * HW;
+    const float* logit_row = shift_row + HW;
+    float* dshift_row = dh + (n * Ch + (kind == COUPLING_ADDITIVE ? t : 2 * t)) * HW;
+    float* dlogit_row = dshift_row + HW;
     float gl = (float)dlogdet[n];
-    dy[e] = g * s;
-    dh[i_shift] = g * s;
-    dh[i_logit] = kind == COUPLING_AFFINE_SIGMOID ? (g * u * s + gl) * (1.f - s) : g * u * s + gl;
-    if (rebuild) y[e] = u - shift;
+    IndexRange r = block_range(HW);
+    for (long long p = r.begin; p < r.end; p += r.step) {
+      int unused;
+      if (mask == MASK_CHECKERBOARD && !transformed(mask, parity, C, W, c, p, &unused)) {
+        dshift_row[p] = 0.f;  // h is read only at transformed positions
+        if (kind != COUPLING_ADDITIVE) dlogit_row[p] = 0.f;
+        continue;
+      }
+      float g = dyr[p];
+      if (kind == COUPLING_ADDITIVE) {
+        dshift_row[p] = g;
+        if (rebuild) yr[p] -= shift_row[p];
+        continue;
+      }
+      float s = coupling_scale(kind, logit_row[p]);
+      float u = yr[p] / s;  // = x + shift
+      dyr[p] = g * s;
+      dshift_row[p] = g * s;
+      dlogit_row[p] = kind == COUPLING_AFFINE_SIGMOID ? (g * u * s + gl) * (1.f - s) : g * u * s + gl;
+      if (rebuild) yr[p] = u - shift_row[p];
+    }
   }
 }
 FLOWRT_HOST_KERNEL(coupling_backward)
 
 // Conditioner input of the coupling network: [N, C/2, H, W] (channel mask) or [N, C, H, W] holding
-// b⊙z (checkerboard). Elementwise over the conditioner's elements.
+// b⊙z (checkerboard). Rows (n, c) of the conditioner over the blocks.
 extern "C" __global__ void coupling_conditioner(const float* z, int mask, int parity, int N, int C, int H, int W,
                                                 float* cond) {
   long long HW = (long long)H * W;
   int Cc = mask == MASK_CHANNEL ? C / 2 : C;
-  long long total = (long long)N * Cc * HW;
-  IndexRange r = grid_range(total);
-  for (long long e = r.begin; e < r.end; e += r.step) {
-    long long n = e / (Cc * HW);
-    long long rest = e - n * Cc * HW;
-    int c = (int)(rest / HW);
-    long long p = rest - (long long)c * HW;
-    int t;
-    float v = z[(n * C + c) * HW + p];
-    cond[e] = mask == MASK_CHANNEL || !transformed(mask, parity, C, W, c, p, &t) ? v : 0.f;
+  IndexRange rows = row_range((long long)N * Cc);
+  for (long long row = rows.begin; row < rows.end; row += rows.step) {
+    long long n = row / Cc;
+    int c = (int)(row - n * Cc);
+    const float* zr = z + (n * C + c) * HW;
+    float* out = cond + row * HW;
+    IndexRange r = block_range(HW);
+    for (long long p = r.begin; p < r.end; p += r.step) {
+      int unused;
+      out[p] = mask == MASK_CHANNEL || !transformed(mask, parity, C, W, c, p, &unused) ? zr[p] : 0.f;
+    }
   }
 }
 FLOWRT_HOST_KERNEL(coupling_conditioner)
@@ -156,15 +157,17 @@ extern "C" __global__ void coupling_conditioner_backward(const float* dcond, int
                                                          int H, int W, float* dz) {
   long long HW = (long long)H * W;
   int Cc = mask == MASK_CHANNEL ? C / 2 : C;
-  long long total = (long long)N * Cc * HW;
-  IndexRange r = grid_range(total);
-  for (long long e = r.begin; e < r.end; e += r.step) {
-    long long n = e / (Cc * HW);
-    long long rest = e - n * Cc * HW;
-    int c = (int)(rest / HW);
-    long long p = rest - (long long)c * HW;
-    int t;
-    if (mask == MASK_CHANNEL || !transformed(mask, parity, C, W, c, p, &t)) dz[(n * C + c) * HW + p] += dcond[e];
+  IndexRange rows = row_range((long long)N * Cc);
+  for (long long row = rows.begin; row < rows.end; row += rows.step) {
+    long long n = row / Cc;
+    int c = (int)(row - n * Cc);
+    float* dzr = dz + (n * C + c) * HW;
+    const float* in = dcond + row * HW;
+    IndexRange r = block_range(HW);
+    for (long long p = r.begin; p < r.end; p += r.step) {
+      int unused;
+      if (mask == MASK_CHANNEL || !transformed(mask, parity, C, W, c, p, &unused)) dzr[p] += in[p];
+    }
   }
 }
 FLOWRT_HOST_KERNEL(coupling_conditioner_backward)

@@ -119,17 +119,17 @@ extern "C" __global__ void invconv_invert(const float* w, int C, double* scratch
 }
 FLOWRT_HOST_KERNEL(invconv_invert)
 
-// Grid: x = chunk of the N·HW pixels, y = pair index c·C + k. partial[(pair·chunks + chunk)].
+// Grid: x = chunk of the N samples, y = pair index c·C + k. partial[(pair·chunks + chunk)].
 extern "C" __global__ void channel_gram(const float* a, const float* b, int N, int C, int HW, double* partial) {
   int pair = blockIdx.y, chunk = blockIdx.x, chunks = gridDim.x;
   int c = pair / C, k = pair - c * C;
-  long long count = (long long)N * HW;
-  long long begin = count * chunk / chunks, end = count * (chunk + 1) / chunks;
+  long long n_begin = (long long)N * chunk / chunks, n_end = (long long)N * (chunk + 1) / chunks;
   double s = 0.0;
-  IndexRange r = block_range(end - begin);
-  for (long long m = begin + r.begin; m < begin + r.end; m += r.step) {
-    long long n = m / HW, p = m - n * HW;
-    s += (double)a[(n * C + c) * HW + p] * b[(n * C + k) * HW + p];
+  for (long long n = n_begin; n < n_end; n++) {
+    const float* ar = a + (n * C + c) * HW;
+    const float* br = b + (n * C + k) * HW;
+    IndexRange r = block_range(HW);
+    for (long long p = r.begin; p < r.end; p += r.step) s += (double)ar[p] * br[p];
   }
   s = block_sum(s);
   if (threadIdx.x == 0) partial[(long long)pair * chunks + chunk] = s;

@@ -33,6 +33,12 @@ FLOWRT_DEVICE IndexRange block_range(long long n) {
   return {(long long)threadIdx.x, n, (long long)blockDim.x};
 }
 
+// Rows [0, rows) shared by the blocks of the grid (x), a whole row per block at a time: the
+// block's threads then stride along the row with block_range.
+FLOWRT_DEVICE IndexRange row_range(long long rows) {
+  return {(long long)blockIdx.x, rows, (long long)gridDim.x};
+}
+
 #else
 // ---------------------------------------------------------------- host build (g++)
 #include <string.h>
@@ -77,6 +83,9 @@ static inline IndexRange grid_range(long long n) {
 
 // A host block has one thread, which owns the whole block's range.
 static inline IndexRange block_range(long long n) { return {0, n}; }
+
+// Rows [0, rows) split into gridDim.x contiguous slices, one per host block.
+static inline IndexRange row_range(long long rows) { return grid_range(rows); }
 
 // atomicAdd on the host: a compare-and-swap loop, since host blocks run on several cores at once.
 template <typename T>

@@ -23,58 +23,61 @@ FLOWRT_DEVICE void prior_params(const float* h, int layout, long long n, int C, 
   }
 }
 
-// Grid: x = chunk of a sample's C·HW elements, y = sample.
+// Grid: x = chunk of the sample's C channels, y = sample.
 extern "C" __global__ void gaussian_logp(const float* z, const float* h, int layout, int N, int C, int HW,
                                          double* logp) {
   int n = blockIdx.y, chunk = blockIdx.x, chunks = gridDim.x;
-  long long count = (long long)C * HW;
-  long long begin = count * chunk / chunks, end = count * (chunk + 1) / chunks;
+  int c_begin = (int)((long long)C * chunk / chunks), c_end = (int)((long long)C * (chunk + 1) / chunks);
   double s = 0.0;
-  IndexRange r = block_range(end - begin);
-  for (long long e = begin + r.begin; e < begin + r.end; e += r.step) {
-    int c = (int)(e / HW);
-    long long p = e - (long long)c * HW, im, il;
-    prior_params(h, layout, n, C, HW, c, p, &im, &il);
-    double logs = h[il];
-    double d = (double)z[(long long)n * count + e] - h[im];
-    s += -0.5 * (1.8378770664093453 + 2.0 * logs + d * d * exp(-2.0 * logs));
+  for (int c = c_begin; c < c_end; c++) {
+    long long im, il;
+    prior_params(h, layout, n, C, HW, c, 0, &im, &il);
+    const float* zr = z + ((long long)n * C + c) * HW;
+    IndexRange r = block_range(HW);
+    for (long long p = r.begin; p < r.end; p += r.step) {
+      double logs = h[il + p];
+      double d = (double)zr[p] - h[im + p];
+      s += -0.5 * (1.8378770664093453 + 2.0 * logs + d * d * exp(-2.0 * logs));
+    }
   }
   s = block_sum(s);
   if (threadIdx.x == 0) atomicAdd(&logp[n], s);
 }
 FLOWRT_HOST_KERNEL(gaussian_logp)
 
+// Rows (n, c) over the blocks.
 extern "C" __global__ void gaussian_logp_backward(const float* z, const float* h, int layout, int N, int C, int HW,
                                                   const double* dlogp, float* dz, float* dh) {
-  long long total = (long long)N * C * HW;
-  IndexRange r = grid_range(total);
-  for (long long e = r.begin; e < r.end; e += r.step) {
-    long long n = e / ((long long)C * HW);
-    long long rest = e - n * C * HW;
-    int c = (int)(rest / HW);
-    long long p = rest - (long long)c * HW, im, il;
-    prior_params(h, layout, n, C, HW, c, p, &im, &il);
+  IndexRange rows = row_range((long long)N * C);
+  for (long long row = rows.begin; row < rows.end; row += rows.step) {
+    long long n = row / C, im, il;
+    int c = (int)(row - n * C);
+    prior_params(h, layout, n, C, HW, c, 0, &im, &il);
     float g = (float)dlogp[n];
-    float inv_var = expf(-2.f * h[il]);
-    float d = z[e] - h[im];
-    dz[e] = -g * d * inv_var;
-    dh[im] = g * d * inv_var;
-    dh[il] = g * (d * d * inv_var - 1.f);
+    IndexRange r = block_range(HW);
+    for (long long p = r.begin; p < r.end; p += r.step) {
+      float inv_var = expf(-2.f * h[il + p]);
+      float d = z[row * HW + p] - h[im + p];
+      dz[row * HW + p] = -g * d * inv_var;
+      dh[im + p] = g * d * inv_var;
+      dh[il + p] = g * (d * d * inv_var - 1.f);
+    }
   }
 }
 FLOWRT_HOST_KERNEL(gaussian_logp_backward)
 
 extern "C" __global__ void gaussian_sample(const float* h, int layout, int N, int C, int HW, float temperature,
                                            unsigned long long seed, float* z) {
-  long long total = (long long)N * C * HW;
-  IndexRange r = grid_range(total);
-  for (long long e = r.begin; e < r.end; e += r.step) {
-    long long n = e / ((long long)C * HW);
-    long long rest = e - n * C * HW;
-    int c = (int)(rest / HW);
-    long long p = rest - (long long)c * HW, im, il;
-    prior_params(h, layout, n, C, HW, c, p, &im, &il);
-    z[e] = h[im] + temperature * expf(h[il]) * (float)standard_normal(seed, (unsigned long long)e);
+  IndexRange rows = row_range((long long)N * C);
+  for (long long row = rows.begin; row < rows.end; row += rows.step) {
+    long long n = row / C, im, il;
+    int c = (int)(row - n * C);
+    prior_params(h, layout, n, C, HW, c, 0, &im, &il);
+    IndexRange r = block_range(HW);
+    for (long long p = r.begin; p < r.end; p += r.step) {
+      unsigned long long e = (unsigned long long)(row * HW + p);
+      z[e] = h[im + p] + temperature * expf(h[il + p]) * (float)standard_normal(seed, e);
+    }
   }
 }
 FLOWRT_HOST_KERNEL(gaussian_sample)

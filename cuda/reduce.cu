@@ -1,6 +1,6 @@
 // reduce.cu — reductions that feed parameter updates and checks.
 //   channel_moments: per channel c, S1 = Σ a and S2 = Σ a·b over (n, h, w), as per-chunk partials in
-//     double (grid: x = chunk, y = channel). Used for actnorm's data-dependent init (a = b = x).
+//     double (grid: x = chunk of samples, y = channel). Used for actnorm's data-dependent init (a = b = x).
 //     Moves 2 floats in per element (1 when a == b), 2 FLOPs per element.
 //   sum_squares_partial + sum_partials: Σ x² over a flat array (gradient norm, finiteness check).
 //   axpy: y += alpha·x (accumulating a gradient that reaches a tensor by two paths). 12 B, 2 FLOPs.
@@ -13,18 +13,20 @@ FLOWRT_DEVICE void chunk_bounds(long long count, int chunk, int chunks, long lon
   *end = count * (chunk + 1) / chunks;
 }
 
+// Grid: x = chunk of the N samples, y = channel.
 extern "C" __global__ void channel_moments(const float* a, const float* b, int N, int C, int HW, double* partial) {
   int c = blockIdx.y, chunk = blockIdx.x, chunks = gridDim.x;
-  long long begin, end;
-  chunk_bounds((long long)N * HW, chunk, chunks, &begin, &end);
+  long long n_begin, n_end;
+  chunk_bounds(N, chunk, chunks, &n_begin, &n_end);
   double s1 = 0.0, s2 = 0.0;
-  IndexRange r = block_range(end - begin);
-  for (long long m = begin + r.begin; m < begin + r.end; m += r.step) {
-    long long n = m / HW, p = m - n * HW;
-    long long idx = (n * C + c) * HW + p;
-    double av = a[idx];
-    s1 += av;
-    s2 += av * (double)b[idx];
+  for (long long n = n_begin; n < n_end; n++) {
+    long long base = (n * C + c) * HW;
+    IndexRange r = block_range(HW);
+    for (long long p = r.begin; p < r.end; p += r.step) {
+      double av = a[base + p];
+      s1 += av;
+      s2 += av * (double)b[base + p];
+    }
   }
   s1 = block_sum(s1);
   s2 = block_sum(s2);

@@ -74,6 +74,14 @@ public interface Backend extends AutoCloseable {
   }
 
   /**
+   * Blocks for a row-wise pass over `rows` rows (one (sample, channel) row of H·W pixels at a time
+   * per block, the block's threads striding along the row).
+   */
+  default Grid rowwise(long rows) {
+    return Grid.of((int) Math.max(1, Math.min(rows, (long) parallelism() * 4)));
+  }
+
+  /**
    * Chunks per item for a reduction of `items` independent sums of `perItem` terms each (grid
    * x = chunk, y = item): enough blocks to fill the device, never chunks smaller than a few blocks'
    * worth of threads.

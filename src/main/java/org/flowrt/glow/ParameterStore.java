@@ -59,6 +59,14 @@ public final class ParameterStore implements AutoCloseable {
     for (Map.Entry<String, int[]> e : integers.entrySet()) integerBuffers.put(e.getKey(), be.uploadNew(e.getValue()));
   }
 
+  /** Replaces a fixed integer tensor (loading a checkpoint). */
+  public void replaceIntegers(String name, int[] values) {
+    int[] old = integers.get(name);
+    if (old == null || old.length != values.length) throw new IllegalArgumentException("no integer tensor " + name + " of length " + values.length);
+    integers.put(name, values.clone());
+    backend.upload(values, integerBuffers.get(name));
+  }
+
   public DeviceBuffer integerBuffer(String name) {
     return integerBuffers.get(name);
   }

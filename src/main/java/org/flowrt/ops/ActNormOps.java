@@ -29,7 +29,7 @@ public final class ActNormOps {
     y.require(DType.F32, s.count(), "actnorm output " + s);
     checkParams(bias, logs, s);
     if (logdet != null) logdet.require(DType.F64, s.n(), "logdet");
-    be.launch(Kernel.ACTNORM_FORWARD, be.elementwise(s.count()), be.args().ptr(x).ptr(bias).ptr(logs).f32(k).flag(relu)
+    be.launch(Kernel.ACTNORM_FORWARD, be.rowwise((long) s.n() * s.c()), be.args().ptr(x).ptr(bias).ptr(logs).f32(k).flag(relu)
         .i32(s.n()).i32(s.c()).i32(s.hw()).ptr(y).ptrOrNull(logdet));
   }
 
@@ -40,7 +40,7 @@ public final class ActNormOps {
     x.require(DType.F32, s.count(), "actnorm output " + s);
     checkParams(bias, logs, s);
     if (logdet != null) logdet.require(DType.F64, s.n(), "logdet");
-    be.launch(Kernel.ACTNORM_INVERSE, be.elementwise(s.count()), be.args().ptr(y).ptr(bias).ptr(logs).f32(k)
+    be.launch(Kernel.ACTNORM_INVERSE, be.rowwise((long) s.n() * s.c()), be.args().ptr(y).ptr(bias).ptr(logs).f32(k)
         .i32(s.n()).i32(s.c()).i32(s.hw()).ptr(x).ptrOrNull(logdet));
   }
 

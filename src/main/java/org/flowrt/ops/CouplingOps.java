@@ -55,8 +55,8 @@ public final class CouplingOps {
       DeviceBuffer logdet) {
     checkIo(spec, z, h, s);
     logdet.require(DType.F64, s.n(), "logdet");
-    long perSample = (long) spec.mask().transformedChannels(s.c()) * s.hw();
-    int chunks = be.chunks(perSample, s.n());
+    int transformed = spec.mask().transformedChannels(s.c());
+    int chunks = Math.min(transformed, be.chunks((long) transformed * s.hw(), s.n()));
     be.launch(kernel, Grid.of(chunks, s.n()), be.args().ptr(z).ptr(h).code(spec.mask()).i32(spec.parity())
         .code(spec.kind()).i32(s.n()).i32(s.c()).i32(s.h()).i32(s.w()).ptr(logdet));
   }
@@ -72,7 +72,7 @@ public final class CouplingOps {
     dy.require(DType.F32, s.count(), "coupling output gradient " + s);
     dh.require(DType.F32, spec.networkOutput(s).count(), "coupling network output gradient");
     dlogdet.require(DType.F64, s.n(), "logdet gradient");
-    be.launch(Kernel.COUPLING_BACKWARD, be.elementwise(s.count()), be.args().ptr(y).ptr(dy).ptr(h).code(spec.mask())
+    be.launch(Kernel.COUPLING_BACKWARD, be.rowwise((long) s.n() * s.c()), be.args().ptr(y).ptr(dy).ptr(h).code(spec.mask())
         .i32(spec.parity()).code(spec.kind()).flag(rebuild).i32(s.n()).i32(s.c()).i32(s.h()).i32(s.w()).ptr(dlogdet)
         .ptr(dh));
   }
@@ -82,7 +82,7 @@ public final class CouplingOps {
     spec.check(s);
     z.require(DType.F32, s.count(), "coupling input " + s);
     cond.require(DType.F32, spec.conditioner(s).count(), "coupling conditioner " + spec.conditioner(s));
-    be.launch(Kernel.COUPLING_CONDITIONER, be.elementwise(spec.conditioner(s).count()), be.args().ptr(z)
+    be.launch(Kernel.COUPLING_CONDITIONER, be.rowwise((long) s.n() * spec.conditioner(s).c()), be.args().ptr(z)
         .code(spec.mask()).i32(spec.parity()).i32(s.n()).i32(s.c()).i32(s.h()).i32(s.w()).ptr(cond));
   }
 
@@ -91,7 +91,7 @@ public final class CouplingOps {
     spec.check(s);
     dz.require(DType.F32, s.count(), "coupling input gradient " + s);
     dcond.require(DType.F32, spec.conditioner(s).count(), "coupling conditioner gradient");
-    be.launch(Kernel.COUPLING_CONDITIONER_BACKWARD, be.elementwise(spec.conditioner(s).count()), be.args().ptr(dcond)
+    be.launch(Kernel.COUPLING_CONDITIONER_BACKWARD, be.rowwise((long) s.n() * spec.conditioner(s).c()), be.args().ptr(dcond)
         .code(spec.mask()).i32(spec.parity()).i32(s.n()).i32(s.c()).i32(s.h()).i32(s.w()).ptr(dz));
   }
 }

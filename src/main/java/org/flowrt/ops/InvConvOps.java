@@ -63,7 +63,7 @@ public final class InvConvOps {
     checkWeight(dw, s.c(), "1×1 conv weight gradient");
     dlogdet.require(DType.F64, s.n(), "logdet gradient");
     int pairs = s.c() * s.c();
-    int chunks = be.chunks((long) s.n() * s.hw(), pairs);
+    int chunks = Math.min(s.n(), be.chunks((long) s.n() * s.hw(), pairs));
     try (DeviceBuffer partial = be.allocate(DType.F64, (long) pairs * chunks)) {
       be.launch(Kernel.CHANNEL_GRAM, Grid.of(chunks, pairs), be.args().ptr(dy).ptr(x).i32(s.n()).i32(s.c())
           .i32(s.hw()).ptr(partial));

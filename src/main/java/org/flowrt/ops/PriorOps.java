@@ -19,7 +19,7 @@ public final class PriorOps {
   public static void logp(Backend be, DeviceBuffer z, DeviceBuffer h, PriorLayout layout, Nchw s, DeviceBuffer logp) {
     check(z, h, s);
     logp.require(DType.F64, s.n(), "log-density accumulator");
-    int chunks = be.chunks(s.perSample(), s.n());
+    int chunks = Math.min(s.c(), be.chunks(s.perSample(), s.n()));
     be.launch(Kernel.GAUSSIAN_LOGP, Grid.of(chunks, s.n()), be.args().ptr(z).ptr(h).code(layout).i32(s.n()).i32(s.c())
         .i32(s.hw()).ptr(logp));
   }
@@ -30,7 +30,7 @@ public final class PriorOps {
     check(z, h, s);
     check(dz, dh, s);
     dlogp.require(DType.F64, s.n(), "log-density gradient");
-    be.launch(Kernel.GAUSSIAN_LOGP_BACKWARD, be.elementwise(s.count()), be.args().ptr(z).ptr(h).code(layout)
+    be.launch(Kernel.GAUSSIAN_LOGP_BACKWARD, be.rowwise((long) s.n() * s.c()), be.args().ptr(z).ptr(h).code(layout)
         .i32(s.n()).i32(s.c()).i32(s.hw()).ptr(dlogp).ptr(dz).ptr(dh));
   }
 
@@ -40,7 +40,7 @@ public final class PriorOps {
     check(z, h, s);
     if (!(temperature >= 0f) || Float.isInfinite(temperature))
       throw new IllegalArgumentException("sampling temperature must be a finite number ≥ 0, got " + temperature);
-    be.launch(Kernel.GAUSSIAN_SAMPLE, be.elementwise(s.count()), be.args().ptr(h).code(layout).i32(s.n()).i32(s.c())
+    be.launch(Kernel.GAUSSIAN_SAMPLE, be.rowwise((long) s.n() * s.c()), be.args().ptr(h).code(layout).i32(s.n()).i32(s.c())
         .i32(s.hw()).f32(temperature).i64(seed).ptr(z));
   }
 }

@@ -19,9 +19,9 @@ public final class ReduceOps {
     return chunks;
   }
 
-  /** Chunks per channel for the per-channel reductions over N·H·W values. */
+  /** Chunks of samples per channel for the per-channel reductions over N·H·W values. */
   static int partialChunks(Backend be, Nchw s) {
-    return be.chunks((long) s.n() * s.hw(), s.c());
+    return Math.min(s.n(), be.chunks((long) s.n() * s.hw(), s.c()));
   }
 
   /** Σ x² over the whole buffer, in double (non-finite when x holds a NaN or infinity). */

@@ -138,7 +138,7 @@ public final class CpuBackend implements Backend {
   public Convolution convolution(ConvShape shape) {
     checkOpen();
     if (dnnl == null) dnnl = new DnnlEngine();
-    return convolutions.computeIfAbsent(shape, s -> new DnnlConvolution(dnnl, s));
+    return convolutions.computeIfAbsent(shape, s -> new DnnlConvolution(dnnl, pool, s));
   }
 
   private void checkOpen() {

@@ -14,62 +14,74 @@ import org.flowrt.backend.ConvShape;
 import org.flowrt.backend.Convolution;
 import org.flowrt.backend.DType;
 import org.flowrt.backend.DeviceBuffer;
+import org.flowrt.backend.MemoryPool;
 import org.flowrt.backend.NativeAddress;
 
 /**
- * A oneDNN convolution plan (forward, backward data, backward weights) for one shape, on flowrt's
- * plain NCHW / OIHW buffers. Primitives are created once; each call only points the memory objects
- * at the buffers and executes.
+ * A oneDNN convolution plan (forward, backward data, backward weights) for one shape. oneDNN picks
+ * its own (blocked) layouts for each pass; on flowrt's plain NCHW / OIHW buffers its 3×3 kernels
+ * fall back to a reference implementation (measured 100× slower, docs/benchmarks.md), so each
+ * operand whose chosen layout differs from the plain one is reordered into a cached buffer before
+ * the pass (inputs) or back after it (outputs). Primitives are created once per shape; the reorder
+ * buffers come from the backend's pool for the duration of one pass (reused from its free list).
  */
 final class DnnlConvolution implements Convolution, AutoCloseable {
   private final DnnlEngine dnnl;
+  private final MemoryPool pool;
   private final ConvShape shape;
   private final List<dnnl_memory_desc> descs = new ArrayList<>();
   private final List<dnnl_primitive_desc> primitiveDescs = new ArrayList<>();
   private final List<dnnl_primitive> primitives = new ArrayList<>();
   private final List<dnnl_memory> memories = new ArrayList<>();
-  private final dnnl_primitive forward;
-  private final dnnl_primitive backwardData;
-  private final dnnl_primitive backwardWeights;
-  private final dnnl_memory src;
-  private final dnnl_memory weights;
-  private final dnnl_memory dst;
+  private final Pass forward;
+  private final Pass backwardData;
+  private final Pass backwardWeights;
   private final dnnl_exec_arg_t execArgs = new dnnl_exec_arg_t(3);
   private boolean closed;
 
-  DnnlConvolution(DnnlEngine dnnl, ConvShape shape) {
+  DnnlConvolution(DnnlEngine dnnl, MemoryPool pool, ConvShape shape) {
     this.dnnl = dnnl;
+    this.pool = pool;
     this.shape = shape;
     int k = shape.kernelSize();
-    dnnl_memory_desc srcMd = desc(new long[] {shape.batch(), shape.inChannels(), shape.height(), shape.width()}, dnnl_nchw);
-    dnnl_memory_desc weiMd = desc(new long[] {shape.outChannels(), shape.inChannels(), k, k}, dnnl_oihw);
-    dnnl_memory_desc dstMd = desc(new long[] {shape.batch(), shape.outChannels(), shape.height(), shape.width()}, dnnl_nchw);
+    long[] srcDims = {shape.batch(), shape.inChannels(), shape.height(), shape.width()};
+    long[] weiDims = {shape.outChannels(), shape.inChannels(), k, k};
+    long[] dstDims = {shape.batch(), shape.outChannels(), shape.height(), shape.width()};
+    dnnl_memory_desc srcPlain = desc(srcDims, dnnl_nchw), weiPlain = desc(weiDims, dnnl_oihw), dstPlain = desc(dstDims, dnnl_nchw);
+    dnnl_memory_desc srcAny = desc(srcDims, dnnl_format_tag_any), weiAny = desc(weiDims, dnnl_format_tag_any);
+    dnnl_memory_desc dstAny = desc(dstDims, dnnl_format_tag_any);
     long[] strides = {1, 1};
     long[] dilates = {0, 0};
     long[] pad = {shape.padding(), shape.padding()};
 
     dnnl_primitive_desc fwdPd = new dnnl_primitive_desc();
     check(dnnl_convolution_forward_primitive_desc_create(fwdPd, dnnl.engine, dnnl_forward_training,
-        dnnl_convolution_direct, srcMd, weiMd, null, dstMd, strides, dilates, pad, pad, null),
+        dnnl_convolution_direct, srcAny, weiAny, null, dstAny, strides, dilates, pad, pad, null),
         "dnnl_convolution_forward_primitive_desc_create");
     primitiveDescs.add(fwdPd);
-    dnnl_primitive_desc bwdDataPd = new dnnl_primitive_desc();
-    check(dnnl_convolution_backward_data_primitive_desc_create(bwdDataPd, dnnl.engine, dnnl_convolution_direct,
-        srcMd, weiMd, dstMd, strides, dilates, pad, pad, fwdPd, null),
+    dnnl_primitive_desc dataPd = new dnnl_primitive_desc();
+    check(dnnl_convolution_backward_data_primitive_desc_create(dataPd, dnnl.engine, dnnl_convolution_direct,
+        srcAny, weiAny, dstAny, strides, dilates, pad, pad, fwdPd, null),
         "dnnl_convolution_backward_data_primitive_desc_create");
-    primitiveDescs.add(bwdDataPd);
-    dnnl_primitive_desc bwdWeiPd = new dnnl_primitive_desc();
-    check(dnnl_convolution_backward_weights_primitive_desc_create(bwdWeiPd, dnnl.engine, dnnl_convolution_direct,
-        srcMd, weiMd, null, dstMd, strides, dilates, pad, pad, fwdPd, null),
+    primitiveDescs.add(dataPd);
+    dnnl_primitive_desc weiPd = new dnnl_primitive_desc();
+    check(dnnl_convolution_backward_weights_primitive_desc_create(weiPd, dnnl.engine, dnnl_convolution_direct,
+        srcAny, weiAny, null, dstAny, strides, dilates, pad, pad, fwdPd, null),
         "dnnl_convolution_backward_weights_primitive_desc_create");
-    primitiveDescs.add(bwdWeiPd);
+    primitiveDescs.add(weiPd);
 
-    forward = primitive(fwdPd);
-    backwardData = primitive(bwdDataPd);
-    backwardWeights = primitive(bwdWeiPd);
-    src = memory(srcMd);
-    weights = memory(weiMd);
-    dst = memory(dstMd);
+    forward = new Pass(fwdPd, "convolution forward",
+        new Operand(DNNL_ARG_SRC, false, srcPlain, dnnl_primitive_desc_query_md(fwdPd, dnnl_query_src_md, 0)),
+        new Operand(DNNL_ARG_WEIGHTS, false, weiPlain, dnnl_primitive_desc_query_md(fwdPd, dnnl_query_weights_md, 0)),
+        new Operand(DNNL_ARG_DST, true, dstPlain, dnnl_primitive_desc_query_md(fwdPd, dnnl_query_dst_md, 0)));
+    backwardData = new Pass(dataPd, "convolution backward data",
+        new Operand(DNNL_ARG_DIFF_DST, false, dstPlain, dnnl_primitive_desc_query_md(dataPd, dnnl_query_diff_dst_md, 0)),
+        new Operand(DNNL_ARG_WEIGHTS, false, weiPlain, dnnl_primitive_desc_query_md(dataPd, dnnl_query_weights_md, 0)),
+        new Operand(DNNL_ARG_DIFF_SRC, true, srcPlain, dnnl_primitive_desc_query_md(dataPd, dnnl_query_diff_src_md, 0)));
+    backwardWeights = new Pass(weiPd, "convolution backward weights",
+        new Operand(DNNL_ARG_SRC, false, srcPlain, dnnl_primitive_desc_query_md(weiPd, dnnl_query_src_md, 0)),
+        new Operand(DNNL_ARG_DIFF_DST, false, dstPlain, dnnl_primitive_desc_query_md(weiPd, dnnl_query_diff_dst_md, 0)),
+        new Operand(DNNL_ARG_DIFF_WEIGHTS, true, weiPlain, dnnl_primitive_desc_query_md(weiPd, dnnl_query_diff_weights_md, 0)));
   }
 
   private dnnl_memory_desc desc(long[] dims, int tag) {
@@ -93,44 +105,104 @@ final class DnnlConvolution implements Convolution, AutoCloseable {
     return m;
   }
 
+  /** One operand of a pass: the user's plain buffer and, when oneDNN wants another layout, a reordered copy. */
+  private final class Operand {
+    final int arg;
+    final boolean output;
+    final dnnl_memory user;
+    final dnnl_memory inner;
+    final dnnl_primitive reorder;
+    final long innerBytes;
+
+    Operand(int arg, boolean output, dnnl_memory_desc plain, dnnl_memory_desc chosen) {
+      this.arg = arg;
+      this.output = output;
+      user = memory(plain);
+      if (dnnl_memory_desc_equal(plain, chosen) != 0) {
+        inner = user;
+        reorder = null;
+        innerBytes = 0;
+        return;
+      }
+      innerBytes = dnnl_memory_desc_get_size(chosen);
+      inner = memory(chosen);
+      dnnl_primitive_desc pd = new dnnl_primitive_desc();
+      check(output ? dnnl_reorder_primitive_desc_create(pd, chosen, dnnl.engine, plain, dnnl.engine, null)
+          : dnnl_reorder_primitive_desc_create(pd, plain, dnnl.engine, chosen, dnnl.engine, null),
+          "dnnl_reorder_primitive_desc_create");
+      primitiveDescs.add(pd);
+      reorder = primitive(pd);
+    }
+
+    /** Points the operand at the user's buffer; returns the pass-long reorder buffer, or null. */
+    DeviceBuffer bind(DeviceBuffer b) {
+      check(dnnl_memory_set_data_handle(user, NativeAddress.pointer(b.address())), "dnnl_memory_set_data_handle");
+      if (reorder == null) return null;
+      DeviceBuffer buffer = DeviceBuffer.allocate(pool, DType.F32, (innerBytes + 3) / 4);
+      check(dnnl_memory_set_data_handle(inner, NativeAddress.pointer(buffer.address())), "dnnl_memory_set_data_handle");
+      return buffer;
+    }
+
+    void reorder(String what) {
+      if (reorder == null) return;
+      execArgs.position(0).arg(DNNL_ARG_FROM).memory(output ? inner : user);
+      execArgs.position(1).arg(DNNL_ARG_TO).memory(output ? user : inner);
+      execArgs.position(0);
+      check(dnnl_primitive_execute(reorder, dnnl.stream, 2, execArgs), "dnnl_primitive_execute(reorder for " + what + ")");
+    }
+  }
+
+  /** One convolution primitive with its three operands. */
+  private final class Pass {
+    final dnnl_primitive primitive;
+    final String name;
+    final Operand[] operands;
+
+    Pass(dnnl_primitive_desc pd, String name, Operand... operands) {
+      this.primitive = primitive(pd);
+      this.name = name;
+      this.operands = operands;
+    }
+
+    void run(DeviceBuffer a, DeviceBuffer b, DeviceBuffer c) {
+      if (closed) throw new IllegalStateException("convolution plan used after close");
+      DeviceBuffer[] bufs = {a, b, c};
+      DeviceBuffer[] scratch = new DeviceBuffer[3];
+      try {
+        for (int i = 0; i < 3; i++) scratch[i] = operands[i].bind(bufs[i]);
+        for (Operand o : operands) if (!o.output) o.reorder(name);
+        for (int i = 0; i < 3; i++) execArgs.position(i).arg(operands[i].arg).memory(operands[i].inner);
+        execArgs.position(0);
+        check(dnnl_primitive_execute(primitive, dnnl.stream, 3, execArgs), "dnnl_primitive_execute(" + name + ")");
+        for (Operand o : operands) if (o.output) o.reorder(name);
+        check(dnnl_stream_wait(dnnl.stream), "dnnl_stream_wait");
+      } finally {
+        for (DeviceBuffer d : scratch) if (d != null) d.close();
+      }
+    }
+  }
+
   @Override
   public ConvShape shape() {
     return shape;
   }
 
-  private void run(dnnl_primitive primitive, String call, int argA, dnnl_memory memA, DeviceBuffer bufA, int argB,
-      dnnl_memory memB, DeviceBuffer bufB, int argC, dnnl_memory memC, DeviceBuffer bufC) {
-    if (closed) throw new IllegalStateException("convolution plan used after close");
-    check(dnnl_memory_set_data_handle(memA, NativeAddress.pointer(bufA.address())), "dnnl_memory_set_data_handle");
-    check(dnnl_memory_set_data_handle(memB, NativeAddress.pointer(bufB.address())), "dnnl_memory_set_data_handle");
-    check(dnnl_memory_set_data_handle(memC, NativeAddress.pointer(bufC.address())), "dnnl_memory_set_data_handle");
-    execArgs.position(0).arg(argA).memory(memA);
-    execArgs.position(1).arg(argB).memory(memB);
-    execArgs.position(2).arg(argC).memory(memC);
-    execArgs.position(0);
-    check(dnnl_primitive_execute(primitive, dnnl.stream, 3, execArgs), call);
-    check(dnnl_stream_wait(dnnl.stream), "dnnl_stream_wait");
-  }
-
   @Override
   public void forward(DeviceBuffer x, DeviceBuffer w, DeviceBuffer y) {
     checkBuffers(x, w, y);
-    run(forward, "dnnl_primitive_execute(convolution forward)", DNNL_ARG_SRC, src, x, DNNL_ARG_WEIGHTS, weights, w,
-        DNNL_ARG_DST, dst, y);
+    forward.run(x, w, y);
   }
 
   @Override
   public void backwardData(DeviceBuffer dy, DeviceBuffer w, DeviceBuffer dx) {
     checkBuffers(dx, w, dy);
-    run(backwardData, "dnnl_primitive_execute(convolution backward data)", DNNL_ARG_DIFF_DST, dst, dy,
-        DNNL_ARG_WEIGHTS, weights, w, DNNL_ARG_DIFF_SRC, src, dx);
+    backwardData.run(dy, w, dx);
   }
 
   @Override
   public void backwardFilter(DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dw) {
     checkBuffers(x, dw, dy);
-    run(backwardWeights, "dnnl_primitive_execute(convolution backward weights)", DNNL_ARG_SRC, src, x,
-        DNNL_ARG_DIFF_DST, dst, dy, DNNL_ARG_DIFF_WEIGHTS, weights, dw);
+    backwardWeights.run(x, dy, dw);
   }
 
   @Override

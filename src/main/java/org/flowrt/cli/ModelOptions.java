@@ -1,0 +1,59 @@
+package org.flowrt.cli;
+
+import org.flowrt.glow.GlowConfig;
+import org.flowrt.glow.Permutation;
+import org.flowrt.ops.CouplingKind;
+import org.flowrt.ops.CouplingMask;
+import picocli.CommandLine.Option;
+
+/** Model architecture options; defaults are glow-spec's (except where a command overrides them). */
+final class ModelOptions {
+  @Option(names = "--levels", description = "levels L (default ${DEFAULT-VALUE})")
+  int levels = 3;
+
+  @Option(names = "--steps", description = "flow steps K per level (default ${DEFAULT-VALUE})")
+  int steps = 32;
+
+  @Option(names = "--width", description = "coupling network width (default ${DEFAULT-VALUE})")
+  int width = 512;
+
+  @Option(names = "--coupling", description = "affine or additive (default ${DEFAULT-VALUE})")
+  String coupling = "affine";
+
+  @Option(names = "--scale", description = "affine scale: sigmoid (reference code) or exp (paper) (default ${DEFAULT-VALUE})")
+  String scale = "sigmoid";
+
+  @Option(names = "--mask", description = "channel or checkerboard (default ${DEFAULT-VALUE})")
+  String mask = "channel";
+
+  @Option(names = "--permutation", description = "invconv, invconv-lu, reverse or shuffle (default ${DEFAULT-VALUE})")
+  String permutation = "invconv";
+
+  @Option(names = "--no-edge-bias", description = "turn off the edge-bias channel of the 3×3 convolutions")
+  boolean noEdgeBias;
+
+  @Option(names = "--no-learn-top", description = "fixed standard-normal top prior instead of a learned one")
+  boolean noLearnTop;
+
+  @Option(names = "--n-bits", description = "bits per pixel value kept (default ${DEFAULT-VALUE})")
+  int nBits = 8;
+
+  GlowConfig config(int channels, int height, int width) {
+    CouplingKind kind = switch (coupling) {
+      case "additive" -> CouplingKind.ADDITIVE;
+      case "affine" -> switch (scale) {
+        case "sigmoid" -> CouplingKind.AFFINE_SIGMOID;
+        case "exp" -> CouplingKind.AFFINE_EXP;
+        default -> throw new IllegalArgumentException("--scale must be sigmoid or exp, got " + scale);
+      };
+      default -> throw new IllegalArgumentException("--coupling must be affine or additive, got " + coupling);
+    };
+    CouplingMask m = switch (mask) {
+      case "channel" -> CouplingMask.CHANNEL;
+      case "checkerboard" -> CouplingMask.CHECKERBOARD;
+      default -> throw new IllegalArgumentException("--mask must be channel or checkerboard, got " + mask);
+    };
+    return new GlowConfig(channels, height, width, levels, steps, this.width, kind, m, Permutation.parse(permutation),
+        !noEdgeBias, !noLearnTop, nBits);
+  }
+}

@@ -1,0 +1,38 @@
+package org.flowrt.train;
+
+import org.flowrt.glow.BackwardMode;
+
+/**
+ * Optimization settings. Defaults follow glow-spec §6: Adamax, lr 1e-3, β = (0.9, 0.999), linear
+ * warm-up over 10 epochs' worth of images, no clipping, no Polyak averaging.
+ *
+ * @param warmupImages images over which the learning rate rises linearly from 0 to lr
+ * @param clipNorm gradient-norm clipping threshold; 0 disables
+ * @param polyakDecay decay of the averaged weights used for evaluation; 0 disables
+ */
+public record TrainSettings(int batch, OptimizerKind optimizer, float learningRate, float beta1, float beta2,
+    long warmupImages, float clipNorm, float polyakDecay, BackwardMode mode, int maxBadStepsInARow, long seed) {
+
+  public TrainSettings {
+    if (batch < 1) throw new IllegalArgumentException("batch size must be ≥ 1, got " + batch);
+    if (!(learningRate > 0)) throw new IllegalArgumentException("learning rate must be > 0, got " + learningRate);
+    if (warmupImages < 0) throw new IllegalArgumentException("warm-up must be ≥ 0 images");
+    if (clipNorm < 0) throw new IllegalArgumentException("gradient clipping norm must be ≥ 0 (0 = off)");
+    if (polyakDecay < 0 || polyakDecay >= 1) throw new IllegalArgumentException("Polyak decay must be in [0, 1) (0 = off)");
+    if (maxBadStepsInARow < 1) throw new IllegalArgumentException("max non-finite steps in a row must be ≥ 1");
+  }
+
+  public static TrainSettings defaults(int batch, long trainImages) {
+    return new TrainSettings(batch, OptimizerKind.ADAMAX, 1e-3f, 0.9f, 0.999f, 10 * trainImages, 0f, 0f,
+        BackwardMode.REVERSIBLE, 5, 1L);
+  }
+
+  public TrainSettings withWarmupImages(long images) {
+    return new TrainSettings(batch, optimizer, learningRate, beta1, beta2, images, clipNorm, polyakDecay, mode,
+        maxBadStepsInARow, seed);
+  }
+
+  public TrainSettings with(OptimizerKind o, float lr, float clip, float polyak, BackwardMode m, long s) {
+    return new TrainSettings(batch, o, lr, beta1, beta2, warmupImages, clip, polyak, m, maxBadStepsInARow, s);
+  }
+}

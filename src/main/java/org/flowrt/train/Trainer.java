@@ -1,0 +1,167 @@
+package org.flowrt.train;
+
+import java.util.logging.Logger;
+import org.flowrt.backend.Backend;
+import org.flowrt.backend.DType;
+import org.flowrt.backend.DeviceBuffer;
+import org.flowrt.glow.Glow;
+import org.flowrt.ops.OptimizerOps;
+import org.flowrt.ops.ReduceOps;
+
+/**
+ * Step-by-step training of a {@link Glow}: loss (mean bits per dimension), reversible or stored
+ * backward, gradient norm, optional clipping, Adamax or Adam with linear warm-up, optional Polyak
+ * averaging. A step whose loss or gradients are not finite changes nothing and is reported as
+ * skipped; after {@code maxBadStepsInARow} in a row, training stops with {@link DivergedException}.
+ */
+public final class Trainer implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(Trainer.class.getName());
+
+  /** What one step did. */
+  public record StepResult(long step, double bpd, double gradNorm, double learningRate, boolean skipped,
+      double reconstructionError) {}
+
+  /** Training stopped because too many steps in a row had a non-finite loss or gradient. */
+  public static final class DivergedException extends RuntimeException {
+    DivergedException(String message) {
+      super(message);
+    }
+  }
+
+  private static final float EPSILON = 1e-8f;
+  private final Glow model;
+  private final Backend be;
+  private final TrainSettings settings;
+  private final DeviceBuffer moment1;
+  private final DeviceBuffer moment2;
+  private final DeviceBuffer average;
+  private long step;
+  private long imagesSeen;
+  private int badInARow;
+
+  public Trainer(Glow model, TrainSettings settings) {
+    this.model = model;
+    this.be = model.backend();
+    this.settings = settings;
+    long n = model.parameters().count();
+    moment1 = be.zeros(DType.F32, n);
+    moment2 = be.zeros(DType.F32, n);
+    average = settings.polyakDecay() > 0 ? be.allocate(DType.F32, n) : null;
+    if (average != null) be.copy(model.parameters().values(), average);
+  }
+
+  public TrainSettings settings() {
+    return settings;
+  }
+
+  public long step() {
+    return step;
+  }
+
+  public long imagesSeen() {
+    return imagesSeen;
+  }
+
+  /** Restores counters from a checkpoint (moments are restored through their buffers). */
+  public void restore(long step, long imagesSeen) {
+    this.step = step;
+    this.imagesSeen = imagesSeen;
+  }
+
+  /** Optimizer moments and (when on) the Polyak average, as saved in a checkpoint. */
+  public void restoreState(float[] m, float[] v, float[] averaged) {
+    be.upload(m, moment1);
+    be.upload(v, moment2);
+    if (average != null && averaged != null) be.upload(averaged, average);
+  }
+
+  public DeviceBuffer firstMoments() {
+    return moment1;
+  }
+
+  public DeviceBuffer secondMoments() {
+    return moment2;
+  }
+
+  /** The Polyak-averaged weights, or null when averaging is off. */
+  public DeviceBuffer averagedWeights() {
+    return average;
+  }
+
+  public double learningRate() {
+    if (settings.warmupImages() == 0) return settings.learningRate();
+    return settings.learningRate() * Math.min(1.0, (double) (imagesSeen + settings.batch()) / settings.warmupImages());
+  }
+
+  /**
+   * One optimization step on a batch of preprocessed images on the device. With
+   * measureReconstruction, also reports max |rebuilt input − input| of the reversible backward.
+   */
+  public StepResult step(DeviceBuffer images, int n, boolean measureReconstruction) {
+    model.parameters().zeroGrads();
+    double bpd;
+    double reconstruction = Double.NaN;
+    try (Glow.Pass pass = model.forward(images, n, settings.mode())) {
+      double sum = 0;
+      for (double lp : pass.logLikelihood()) sum += lp;
+      bpd = -sum / (n * model.config().dimensions() * Math.log(2));
+      try (DeviceBuffer rebuilt = model.backward(pass)) {
+        if (measureReconstruction) reconstruction = reconstructionError(images, n, rebuilt);
+      }
+    }
+    double gradNorm = Math.sqrt(ReduceOps.sumSquares(be, model.parameters().grads()));
+    double lr = learningRate();
+    if (!Double.isFinite(bpd) || !Double.isFinite(gradNorm)) {
+      badInARow++;
+      LOG.warning(String.format("step %d skipped: loss %s, gradient norm %s (%d non-finite in a row)", step + 1, bpd,
+          gradNorm, badInARow));
+      if (badInARow >= settings.maxBadStepsInARow())
+        throw new DivergedException("training diverged: " + badInARow + " steps in a row had a non-finite loss or gradient"
+            + " (last loss " + bpd + "); try a lower learning rate, a longer warm-up or --clip-grad-norm");
+      return new StepResult(step, bpd, gradNorm, lr, true, reconstruction);
+    }
+    badInARow = 0;
+    float scale = settings.clipNorm() > 0 && gradNorm > settings.clipNorm() ? (float) (settings.clipNorm() / gradNorm) : 1f;
+    step++;
+    OptimizerOps.Hyper hyper = new OptimizerOps.Hyper((float) lr, settings.beta1(), settings.beta2(), EPSILON);
+    if (settings.optimizer() == OptimizerKind.ADAMAX)
+      OptimizerOps.adamax(be, model.parameters().values(), model.parameters().grads(), moment1, moment2, step, hyper, scale);
+    else OptimizerOps.adam(be, model.parameters().values(), model.parameters().grads(), moment1, moment2, step, hyper, scale);
+    if (average != null) OptimizerOps.polyak(be, model.parameters().values(), settings.polyakDecay(), average);
+    imagesSeen += n;
+    return new StepResult(step, bpd, gradNorm, lr, false, reconstruction);
+  }
+
+  private double reconstructionError(DeviceBuffer images, int n, DeviceBuffer rebuiltSqueezed) {
+    try (DeviceBuffer squeezed = be.allocate(DType.F32, images.count())) {
+      org.flowrt.ops.ReshapeOps.squeeze(be, images, model.imageShape(n), squeezed);
+      be.synchronize();
+      float[] a = be.downloadFloats(squeezed), b = be.downloadFloats(rebuiltSqueezed);
+      double max = 0;
+      for (int i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
+      return max;
+    }
+  }
+
+  /** Runs `work` with the Polyak-averaged weights in place of the trained ones (if averaging is on). */
+  public <T> T withAveragedWeights(java.util.function.Supplier<T> work) {
+    if (average == null) return work.get();
+    DeviceBuffer params = model.parameters().values();
+    try (DeviceBuffer keep = be.allocate(DType.F32, params.count())) {
+      be.copy(params, keep);
+      be.copy(average, params);
+      try {
+        return work.get();
+      } finally {
+        be.copy(keep, params);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    moment1.close();
+    moment2.close();
+    if (average != null) average.close();
+  }
+}
