@@ -2,8 +2,9 @@
 // channel that is 0 inside the image and 1 in the zero-padding border. Inside the image it
 // contributes nothing, so instead of materializing a padded copy with that channel, the convolution
 // runs on the real channels and these kernels add the extra channel's part at the border pixels:
-//   edge_bias_forward   y[n,o,i,j] += Σ_{taps (kh,kw) falling outside} w_edge[o,kh,kw]
+//   edge_bias_forward   y[n,o,i,j] += Σ_{taps (kh,kw) falling outside} w_edge[o,kh,kw]   (rows (n, o))
 //   edge_bias_backward  dw_edge[o,kh,kw] = Σ_n Σ_{border (i,j) whose tap falls outside} dy[n,o,i,j]
+//                       (one block per o, nine sums in one pass)
 // Work is proportional to the border (2H + 2W pixels), not the image. The extra channel's input is
 // constant, so it has no input gradient. Checked by EdgeBiasSuite against an explicit padded
 // convolution in float64, and by finite differences.
@@ -32,36 +33,51 @@ FLOWRT_DEVICE bool tap_outside(int i, int j, int kh, int kw, int H, int W) {
   return a < 0 || a >= H || b < 0 || b >= W;
 }
 
+// Sum of the edge weights of output channel o over the taps of pixel (i, j) that fall outside.
+FLOWRT_DEVICE float edge_value(const float* w9, int i, int j, int H, int W) {
+  float s = 0.f;
+  for (int kh = 0; kh < 3; kh++)
+    for (int kw = 0; kw < 3; kw++)
+      if (tap_outside(i, j, kh, kw, H, W)) s += w9[kh * 3 + kw];
+  return s;
+}
+
+// Rows (n, o) over the blocks, border pixels over the threads.
 extern "C" __global__ void edge_bias_forward(const float* w_edge, int N, int O, int H, int W, float* y) {
   long long nb = border_count(H, W);
-  long long total = (long long)N * O * nb;
-  IndexRange r = grid_range(total);
-  for (long long e = r.begin; e < r.end; e += r.step) {
-    long long no = e / nb, b = e - no * nb;
-    int o = (int)(no % O), i, j;
-    border_pixel(b, H, W, &i, &j);
-    float s = 0.f;
-    for (int kh = 0; kh < 3; kh++)
-      for (int kw = 0; kw < 3; kw++)
-        if (tap_outside(i, j, kh, kw, H, W)) s += w_edge[o * 9 + kh * 3 + kw];
-    y[no * H * W + (long long)i * W + j] += s;
+  IndexRange rows = row_range((long long)N * O);
+  for (long long row = rows.begin; row < rows.end; row += rows.step) {
+    const float* w9 = w_edge + (row % O) * 9;
+    float* yr = y + row * H * W;
+    IndexRange r = block_range(nb);
+    for (long long b = r.begin; b < r.end; b += r.step) {
+      int i, j;
+      border_pixel(b, H, W, &i, &j);
+      yr[(long long)i * W + j] += edge_value(w9, i, j, H, W);
+    }
   }
 }
 FLOWRT_HOST_KERNEL(edge_bias_forward)
 
-// One block per (o, tap): grid x = O·9. Overwrites dw_edge.
+// One block per output channel o (grid x = O): all nine taps accumulated in one pass over the
+// border pixels of every sample. Overwrites dw_edge.
 extern "C" __global__ void edge_bias_backward(const float* dy, int N, int O, int H, int W, float* dw_edge) {
-  int o = blockIdx.x / 9, tap = blockIdx.x - o * 9, kh = tap / 3, kw = tap - kh * 3;
+  int o = blockIdx.x;
   long long nb = border_count(H, W);
-  double s = 0.0;
+  double acc[9] = {0, 0, 0, 0, 0, 0, 0, 0, 0};
   IndexRange r = block_range((long long)N * nb);
   for (long long e = r.begin; e < r.end; e += r.step) {
     long long n = e / nb, b = e - n * nb;
     int i, j;
     border_pixel(b, H, W, &i, &j);
-    if (tap_outside(i, j, kh, kw, H, W)) s += dy[((n * O + o) * H + i) * (long long)W + j];
+    double v = dy[((n * O + o) * H + i) * (long long)W + j];
+    for (int kh = 0; kh < 3; kh++)
+      for (int kw = 0; kw < 3; kw++)
+        if (tap_outside(i, j, kh, kw, H, W)) acc[kh * 3 + kw] += v;
   }
-  s = block_sum(s);
-  if (threadIdx.x == 0) dw_edge[blockIdx.x] = (float)s;
+  for (int tap = 0; tap < 9; tap++) {
+    double total = block_sum(acc[tap]);
+    if (threadIdx.x == 0) dw_edge[o * 9 + tap] = (float)total;
+  }
 }
 FLOWRT_HOST_KERNEL(edge_bias_backward)

@@ -43,9 +43,7 @@ public final class ConvOps {
     checkEdge(shape);
     wEdge.require(DType.F32, 9L * shape.outChannels(), "edge-bias weights [" + shape.outChannels() + ", 1, 3, 3]");
     y.require(DType.F32, shape.outputCount(), "edge-bias output");
-    long border = (long) shape.height() * shape.width()
-        - (long) Math.max(shape.height() - 2, 0) * Math.max(shape.width() - 2, 0);
-    be.launch(Kernel.EDGE_BIAS_FORWARD, be.elementwise((long) shape.batch() * shape.outChannels() * border), be.args()
+    be.launch(Kernel.EDGE_BIAS_FORWARD, be.rowwise((long) shape.batch() * shape.outChannels()), be.args()
         .ptr(wEdge).i32(shape.batch()).i32(shape.outChannels()).i32(shape.height()).i32(shape.width()).ptr(y));
   }
 
@@ -54,7 +52,7 @@ public final class ConvOps {
     checkEdge(shape);
     dwEdge.require(DType.F32, 9L * shape.outChannels(), "edge-bias weight gradient");
     dy.require(DType.F32, shape.outputCount(), "edge-bias output gradient");
-    be.launch(Kernel.EDGE_BIAS_BACKWARD, Grid.of(9 * shape.outChannels()), be.args().ptr(dy).i32(shape.batch())
+    be.launch(Kernel.EDGE_BIAS_BACKWARD, Grid.of(shape.outChannels()), be.args().ptr(dy).i32(shape.batch())
         .i32(shape.outChannels()).i32(shape.height()).i32(shape.width()).ptr(dwEdge));
   }
 
