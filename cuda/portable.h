@@ -117,6 +117,24 @@ FLOWRT_DEVICE double block_sum(double value) {
   return total;
 }
 
+// Maximum of one double per thread over the block, NaN if any thread holds NaN (so a broken value
+// is never hidden). Same tree as block_sum.
+FLOWRT_DEVICE double block_max_nan(double value) {
+  __shared__ double partial[FLOWRT_MAX_BLOCK];
+  partial[threadIdx.x] = value;
+  __syncthreads();
+  for (unsigned int width = blockDim.x / 2; width > 0; width >>= 1) {
+    if (threadIdx.x < width) {
+      double other = partial[threadIdx.x + width];
+      if (!(other <= partial[threadIdx.x])) partial[threadIdx.x] = other;
+    }
+    __syncthreads();
+  }
+  double result = partial[0];
+  __syncthreads();
+  return result;
+}
+
 // Counter-based random numbers: the value depends only on (seed, index), never on which thread or
 // block computes it, so the GPU and the host build draw identical samples.
 FLOWRT_DEVICE unsigned long long splitmix64(unsigned long long x) {

@@ -3,6 +3,8 @@
 //     double (grid: x = chunk of samples, y = channel). Used for actnorm's data-dependent init (a = b = x).
 //     Moves 2 floats in per element (1 when a == b), 2 FLOPs per element.
 //   sum_squares_partial + sum_partials: Σ x² over a flat array (gradient norm, finiteness check).
+//   max_abs_diff_partial + max_partials: max |a − b| (NaN-propagating) — the reversible backward's
+//     check of its rebuilt input. 8 B per element.
 //   axpy: y += alpha·x (accumulating a gradient that reaches a tensor by two paths). 12 B, 2 FLOPs.
 // Checked by ReduceSuite (float64 Java reference, seeded random data, awkward shapes).
 #include "portable.h"
@@ -57,6 +59,30 @@ extern "C" __global__ void sum_partials(const double* partial, int count, double
   if (threadIdx.x == 0) out[0] = s;
 }
 FLOWRT_HOST_KERNEL(sum_partials)
+
+extern "C" __global__ void max_abs_diff_partial(const float* a, const float* b, long long n, double* partial) {
+  long long begin, end;
+  chunk_bounds(n, blockIdx.x, gridDim.x, &begin, &end);
+  double m = 0.0;
+  IndexRange r = block_range(end - begin);
+  for (long long i = begin + r.begin; i < begin + r.end; i += r.step) {
+    double d = fabs((double)a[i] - (double)b[i]);
+    if (!(d <= m)) m = d;
+  }
+  m = block_max_nan(m);
+  if (threadIdx.x == 0) partial[blockIdx.x] = m;
+}
+FLOWRT_HOST_KERNEL(max_abs_diff_partial)
+
+extern "C" __global__ void max_partials(const double* partial, int count, double* out) {
+  double m = 0.0;
+  IndexRange r = block_range(count);
+  for (long long i = r.begin; i < r.end; i += r.step)
+    if (!(partial[i] <= m)) m = partial[i];
+  m = block_max_nan(m);
+  if (threadIdx.x == 0) out[0] = m;
+}
+FLOWRT_HOST_KERNEL(max_partials)
 
 extern "C" __global__ void axpy(const float* x, float alpha, long long n, float* y) {
   IndexRange r = grid_range(n);

@@ -2,6 +2,7 @@ package org.flowrt;
 
 import org.flowrt.backend.BackendSuite;
 import org.flowrt.glow.GlowSuite;
+import org.flowrt.train.TrainingSuite;
 import org.flowrt.ops.ActNormSuite;
 import org.flowrt.ops.InvConvSuite;
 import org.flowrt.ops.CouplingSuite;
@@ -83,6 +84,13 @@ class CpuBackendTest {
   @Nested
   class Glow extends GlowSuite {
     Glow() {
+      super(TestBackends.cpu());
+    }
+  }
+
+  @Nested
+  class Training extends TrainingSuite {
+    Training() {
       super(TestBackends.cpu());
     }
   }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import org.flowrt.backend.BackendSuite;
 import org.flowrt.glow.GlowSuite;
+import org.flowrt.train.TrainingSuite;
 import org.flowrt.ops.ActNormSuite;
 import org.flowrt.ops.InvConvSuite;
 import org.flowrt.ops.CouplingSuite;
@@ -96,6 +97,13 @@ class CudaBackendTest {
   @Nested
   class Glow extends GlowSuite {
     Glow() {
+      super(TestBackends.cuda());
+    }
+  }
+
+  @Nested
+  class Training extends TrainingSuite {
+    Training() {
       super(TestBackends.cuda());
     }
   }

@@ -10,6 +10,8 @@ public enum Kernel {
   CHANNEL_MOMENTS("channel_moments"),
   SUM_SQUARES_PARTIAL("sum_squares_partial"),
   SUM_PARTIALS("sum_partials"),
+  MAX_ABS_DIFF_PARTIAL("max_abs_diff_partial"),
+  MAX_PARTIALS("max_partials"),
   AXPY("axpy"),
   FILL("fill"),
   INVCONV_FORWARD("invconv_forward"),

@@ -87,13 +87,13 @@ final class BenchCommand implements Callable<Integer> {
         .with(org.flowrt.train.OptimizerKind.ADAMAX, 1e-3f, 0, 0, mode, 1);
     try (DeviceBuffer x = be.uploadNew(pixels); Glow glow = new Glow(be, cfg, 1); Trainer trainer = new Trainer(glow, settings)) {
       glow.initialize(x, batch);
-      trainer.step(x, batch, false);  // warm-up: plans, pool
+      trainer.step(x, batch);  // warm-up: plans, pool
       be.synchronize();
       MemoryStats m = be.memory();
       long base = m.currentBytes();
       m.resetPeak();
       long t0 = System.nanoTime();
-      for (int i = 0; i < iterations; i++) trainer.step(x, batch, false);
+      for (int i = 0; i < iterations; i++) trainer.step(x, batch);
       be.synchronize();
       double seconds = (System.nanoTime() - t0) / 1e9;
       res.put("parameters", glow.parameters().count());

@@ -61,6 +61,9 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--store-activations", description = "keep every step's activations instead of reversible recomputation")
   boolean storeActivations;
 
+  @Option(names = "--max-rebuild-error", description = "recompute a step with stored activations when the reversible backward's rebuilt input is off by more than this (default ${DEFAULT-VALUE})")
+  double maxRebuildError = TrainSettings.DEFAULT_MAX_REBUILD_ERROR;
+
   @Option(names = "--n-init", description = "images for the data-dependent actnorm init (default ${DEFAULT-VALUE})")
   int nInit = 256;
 
@@ -102,7 +105,8 @@ final class TrainCommand implements Callable<Integer> {
     Path checkpoint = out.resolve("checkpoint.safetensors");
     TrainSettings settings = TrainSettings.defaults(batch, train.size())
         .withWarmupImages((long) (warmupEpochs * train.size()))
-        .with(OptimizerKind.parse(optimizer), lr, clip, polyak, storeActivations ? BackwardMode.STORED : BackwardMode.REVERSIBLE, seed);
+        .with(OptimizerKind.parse(optimizer), lr, clip, polyak, storeActivations ? BackwardMode.STORED : BackwardMode.REVERSIBLE, seed)
+        .withMaxRebuildError(maxRebuildError);
     try (Backend be = backendOption.open()) {
       System.err.printf("flowrt: %s%nflowrt: data %s: %d train / %d test images of %d×%d×%d%n", be.description(), data.data,
           train.size(), test.size(), train.channels(), train.height(), train.width());
@@ -150,8 +154,8 @@ final class TrainCommand implements Callable<Integer> {
     long start = System.nanoTime(), lastSave = start;
     double budgetSeconds = minutes > 0 ? minutes * 60 : Double.POSITIVE_INFINITY;
     Progress progress = new Progress("train");
-    double lastBpd = Double.NaN, maxReconstruction = 0;
-    long imagesThisRun = 0;
+    double lastBpd = Double.NaN, maxRebuild = 0;
+    long imagesThisRun = 0, fallbacks = 0, brokenRebuilds = 0;
     try (BatchLoader loader = new BatchLoader(train, batch, glow.config().nBits(), seed, trainer.step());
         BufferedWriter metrics = Files.newBufferedWriter(metricsPath, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
             StandardOpenOption.APPEND)) {
@@ -162,24 +166,29 @@ final class TrainCommand implements Callable<Integer> {
         Trainer.StepResult r;
         be.memory().resetPeak();
         try (DeviceBuffer x = be.uploadNew(b.images())) {
-          r = trainer.step(x, batch, trainer.step() % 50 == 0);
+          r = trainer.step(x, batch);
         }
         imagesThisRun += batch;
         elapsed = (System.nanoTime() - start) / 1e9;
-        if (!Double.isNaN(r.reconstructionError())) maxReconstruction = Math.max(maxReconstruction, r.reconstructionError());
+        if (settingsReversible(trainer)) {
+          if (Double.isFinite(r.rebuildError())) maxRebuild = Math.max(maxRebuild, r.rebuildError());
+          else brokenRebuilds++;
+        }
+        if (r.storedFallback()) fallbacks++;
         if (!r.skipped()) {
           lastBpd = r.bpd();
           trainCurve.add(new double[] {r.step(), r.bpd()});
         }
         JsonObject line = new JsonObject();
         line.addProperty("step", r.step());
-        line.addProperty("train_bpd", r.bpd());
-        line.addProperty("grad_norm", r.gradNorm());
-        line.addProperty("lr", r.learningRate());
+        number(line, "train_bpd", r.bpd());
+        number(line, "grad_norm", r.gradNorm());
+        number(line, "lr", r.learningRate());
         line.addProperty("skipped", r.skipped());
-        line.addProperty("images_per_s", imagesThisRun / elapsed);
+        number(line, "images_per_s", imagesThisRun / elapsed);
         line.addProperty("peak_bytes", be.memory().peakBytes());
-        if (!Double.isNaN(r.reconstructionError())) line.addProperty("max_reconstruction_error", r.reconstructionError());
+        if (settingsReversible(trainer)) number(line, "rebuild_error", r.rebuildError());
+        line.addProperty("stored_fallback", r.storedFallback());
         line.addProperty("seconds", elapsed);
         metrics.write(line.toString());
         metrics.newLine();
@@ -195,14 +204,18 @@ final class TrainCommand implements Callable<Integer> {
       progress.finish();
       Checkpoint.save(checkpoint, glow, trainer, seed);
       double seconds = (System.nanoTime() - start) / 1e9;
-      System.err.printf("flowrt: %d steps, %.1f images/s, last train bpd %.4f, max reconstruction error %.3g; checkpoint %s%n",
-          trainer.step() - startStep, imagesThisRun / seconds, lastBpd, maxReconstruction, checkpoint);
+      System.err.printf("flowrt: %d steps, %.1f images/s, last train bpd %.4f; checkpoint %s%n", trainer.step() - startStep,
+          imagesThisRun / seconds, lastBpd, checkpoint);
+      if (settingsReversible(trainer))
+        System.err.printf("flowrt: reversible backward: largest finite rebuild error %.3g, %d non-finite rebuilds, %d of %d steps"
+            + " recomputed with stored activations (threshold %.1g)%n", maxRebuild, brokenRebuilds, fallbacks,
+            trainer.step() - startStep, maxRebuildError);
 
       double testBpd = trainer.withAveragedWeights(() -> Evaluation.meanBpd(glow, test, evalImages, Math.max(batch, 64), true, seed, "test"));
       evalCurve.add(new double[] {trainer.step(), testBpd});
       JsonObject eval = new JsonObject();
       eval.addProperty("step", trainer.step());
-      eval.addProperty("test_bpd", testBpd);
+      number(eval, "test_bpd", testBpd);
       eval.addProperty("test_images", evalImages > 0 ? Math.min(evalImages, test.size()) : test.size());
       eval.addProperty("train_images_per_s", imagesThisRun / seconds);
       metrics.write(eval.toString());
@@ -217,6 +230,16 @@ final class TrainCommand implements Callable<Integer> {
     Pictures.writeLossCurve(out.resolve("loss-curve.png"), trainCurve, evalCurve);
     System.out.printf("samples (T=%.2f): %s%nloss curve: %s%nmetrics: %s%n", temperature, grid, out.resolve("loss-curve.png"), metricsPath);
     return 0;
+  }
+
+  /** JSON has no NaN or infinity: non-finite values are written as null. */
+  static void number(JsonObject o, String key, double v) {
+    if (Double.isFinite(v)) o.addProperty(key, v);
+    else o.add(key, com.google.gson.JsonNull.INSTANCE);
+  }
+
+  private static boolean settingsReversible(Trainer t) {
+    return t.settings().mode() == BackwardMode.REVERSIBLE;
   }
 
   private void writeSamples(Glow glow, Path grid) {

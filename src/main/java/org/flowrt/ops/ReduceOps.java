@@ -35,6 +35,18 @@ public final class ReduceOps {
     }
   }
 
+  /** max |a − b| over two equal-sized buffers, in double; NaN when any difference is NaN. */
+  public static double maxAbsDiff(Backend be, DeviceBuffer a, DeviceBuffer b) {
+    a.require(DType.F32, a.count(), "max |a − b| input a");
+    b.require(DType.F32, a.count(), "max |a − b| input b");
+    int chunks = be.chunks(a.count(), 1);
+    try (DeviceBuffer partial = be.allocate(DType.F64, chunks); DeviceBuffer total = be.allocate(DType.F64, 1)) {
+      be.launch(Kernel.MAX_ABS_DIFF_PARTIAL, Grid.of(chunks), be.args().ptr(a).ptr(b).i64(a.count()).ptr(partial));
+      be.launch(Kernel.MAX_PARTIALS, Grid.of(1), be.args().ptr(partial).i32(chunks).ptr(total));
+      return be.downloadDoubles(total)[0];
+    }
+  }
+
   /** y += alpha·x. */
   public static void axpy(Backend be, DeviceBuffer x, float alpha, DeviceBuffer y) {
     y.require(DType.F32, x.count(), "axpy target");

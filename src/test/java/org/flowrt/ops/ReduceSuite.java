@@ -29,6 +29,19 @@ public abstract class ReduceSuite extends OpSuite {
   }
 
   @Test
+  void maxAbsDifferenceIsExactAndSeesNaN() {
+    Rand r = new Rand(83);
+    for (int n : new int[] {1, 9, 4097, 100003}) {
+      float[] a = r.normal(n, 1), b = r.normal(n, 1);
+      double expected = 0;
+      for (int i = 0; i < n; i++) expected = Math.max(expected, Math.abs((double) a[i] - b[i]));
+      org.junit.jupiter.api.Assertions.assertEquals(expected, ReduceOps.maxAbsDiff(be, up(a), up(b)), 0.0, "n=" + n);
+      b[n - 1] = Float.NaN;
+      assertTrue(Double.isNaN(ReduceOps.maxAbsDiff(be, up(a), up(b))), "a NaN difference must show");
+    }
+  }
+
+  @Test
   void axpyAndFill() {
     Rand r = new Rand(82);
     float[] x = r.normal(999, 1), y = r.normal(999, 1);
