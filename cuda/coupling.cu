@@ -8,8 +8,8 @@
 //   kind AFFINE_EXP (2): as above with scale = exp(h[2t+1]).
 //   y = (x + shift)·scale;  logdet[n] += Σ log scale.   Inverse: x = y/scale − shift.
 // Per transformed element: 12 B moved (affine: 16 B), ~10 FLOPs + 1 exp + 1 log.
-// coupling_backward works from the OUTPUT y alone (x + shift = y/scale), so the reversible backward
-// rebuilds x in place in the same pass. coupling_conditioner copies x1 (or b⊙x) into the coupling
+// coupling_backward works from the OUTPUT y alone (its gradients need no division by the scale), and
+// the reversible backward rebuilds x = y/scale − shift in place in the same pass. coupling_conditioner copies x1 (or b⊙x) into the coupling
 // network's input; coupling_conditioner_backward adds its gradient back into dz.
 // Checked by CouplingSuite: float64 reference, inverse(forward) ≈ x, brute-force log-det, finite
 // differences for dz and dh, every mask × kind, odd channel counts.
@@ -122,11 +122,13 @@ extern "C" __global__ void coupling_backward(float* y, float* dy, const float* h
         continue;
       }
       float s = coupling_scale(kind, logit_row[p]);
-      float u = yr[p] / s;  // = x + shift
+      float yv = yr[p];
       dyr[p] = g * s;
       dshift_row[p] = g * s;
-      dlogit_row[p] = kind == COUPLING_AFFINE_SIGMOID ? (g * u * s + gl) * (1.f - s) : g * u * s + gl;
-      if (rebuild) yr[p] = u - shift_row[p];
+      // ∂y/∂logit = (x + shift)·∂s/∂logit = y·(1 − s) (sigmoid) or y (exp): no division by s, so the
+      // gradient stays finite where a trained model drives s to 0 in float32.
+      dlogit_row[p] = kind == COUPLING_AFFINE_SIGMOID ? (g * yv + gl) * (1.f - s) : g * yv + gl;
+      if (rebuild) yr[p] = yv / s - shift_row[p];
     }
   }
 }

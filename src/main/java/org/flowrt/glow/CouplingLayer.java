@@ -61,7 +61,8 @@ final class CouplingLayer {
     Stored use = stored != null ? stored : new Stored(conditioner(be, y, s), null);
     CouplingNetwork.Activations act = stored != null ? stored.activations() : network.forward(be, use.cond(), spec.conditioner(s), false);
     try (DeviceBuffer dh = be.allocate(DType.F32, spec.networkOutput(s).count())) {
-      CouplingOps.backward(be, spec, y, dy, act.h, true, s, dlogdet, dh);
+      // Stored mode has the input already; rebuilding it (y/scale) would only risk 0/0 where scales underflow.
+      CouplingOps.backward(be, spec, y, dy, act.h, stored == null, s, dlogdet, dh);
       try (DeviceBuffer dcond = network.backward(be, use.cond(), spec.conditioner(s), act, dh)) {
         CouplingOps.conditionerBackward(be, spec, dcond, s, dy);
       }

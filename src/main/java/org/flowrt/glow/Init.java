@@ -3,7 +3,7 @@ package org.flowrt.glow;
 import java.util.Random;
 
 /** Initial parameter values of glow-spec §4, from one seeded generator. */
-final class Init {
+public final class Init {
   private Init() {}
 
   static float[] zeros(long n) {
@@ -17,7 +17,7 @@ final class Init {
   }
 
   /** Q of the QR decomposition of a standard normal C×C matrix (modified Gram–Schmidt on columns). */
-  static double[] rotation(Random r, int c) {
+  public static double[] rotation(Random r, int c) {
     double[] a = new double[c * c];
     for (int i = 0; i < a.length; i++) a[i] = r.nextGaussian();
     double[] q = new double[c * c];

@@ -1,7 +1,5 @@
 package org.flowrt.testing;
 
-import java.util.Random;
-
 /** Small float64 dense linear algebra for references and brute-force checks (row-major). */
 public final class Linalg {
   private Linalg() {}
@@ -63,27 +61,6 @@ public final class Linalg {
       m[a * n + k] = m[b * n + k];
       m[b * n + k] = t;
     }
-  }
-
-  /** Q of the QR decomposition (Gram–Schmidt) of a standard normal n×n matrix. */
-  public static double[] randomRotation(int n, Random random) {
-    double[] a = new double[n * n];
-    for (int i = 0; i < n * n; i++) a[i] = random.nextGaussian();
-    double[] q = new double[n * n];
-    for (int col = 0; col < n; col++) {
-      double[] v = new double[n];
-      for (int i = 0; i < n; i++) v[i] = a[i * n + col];
-      for (int prev = 0; prev < col; prev++) {
-        double dot = 0;
-        for (int i = 0; i < n; i++) dot += v[i] * q[i * n + prev];
-        for (int i = 0; i < n; i++) v[i] -= dot * q[i * n + prev];
-      }
-      double norm = 0;
-      for (double x : v) norm += x * x;
-      norm = Math.sqrt(norm);
-      for (int i = 0; i < n; i++) q[i * n + col] = v[i] / norm;
-    }
-    return q;
   }
 
   public static double[] toDouble(float[] f) {

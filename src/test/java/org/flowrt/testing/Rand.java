@@ -43,7 +43,7 @@ public final class Rand {
 
   /** A well-conditioned, non-orthogonal C×C matrix: a random rotation plus a small perturbation. */
   public float[] invertibleMatrix(int c, double perturbation) {
-    double[] q = Linalg.randomRotation(c, random);
+    double[] q = org.flowrt.glow.Init.rotation(random, c);
     float[] out = new float[c * c];
     for (int i = 0; i < c * c; i++) out[i] = (float) (q[i] + perturbation * random.nextGaussian() / Math.sqrt(c));
     return out;
