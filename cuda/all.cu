@@ -3,9 +3,12 @@
 // this folder must be listed here (KernelSourcesTest checks).
 #include "actnorm.cu"
 #include "coupling.cu"
+#include "dense.cu"
 #include "edge_bias.cu"
 #include "invconv.cu"
 #include "optimizer.cu"
+#include "planar.cu"
 #include "prior.cu"
+#include "radial.cu"
 #include "reduce.cu"
 #include "reshape.cu"

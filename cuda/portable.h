@@ -157,6 +157,9 @@ FLOWRT_DEVICE double standard_normal(unsigned long long seed, unsigned long long
   return sqrt(-2.0 * log(1.0 - u1)) * cos(6.283185307179586 * u2);
 }
 
+// log(1 + e^x) in double, stable for large |x|.
+FLOWRT_DEVICE double softplus(double x) { return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x)); }
+
 // sigmoid in float, stable for large |x|.
 FLOWRT_DEVICE float sigmoidf(float x) {
   return x >= 0.f ? 1.f / (1.f + expf(-x)) : expf(x) / (1.f + expf(x));

@@ -1,9 +1,11 @@
 package org.flowrt;
 
 import org.flowrt.backend.BackendSuite;
+import org.flowrt.classic.VectorFlowSuite;
 import org.flowrt.glow.GlowSuite;
 import org.flowrt.train.TrainingSuite;
 import org.flowrt.ops.ActNormSuite;
+import org.flowrt.ops.ClassicFlowSuite;
 import org.flowrt.ops.InvConvSuite;
 import org.flowrt.ops.CouplingSuite;
 import org.flowrt.ops.ReshapeSuite;
@@ -91,6 +93,20 @@ class CpuBackendTest {
   @Nested
   class Training extends TrainingSuite {
     Training() {
+      super(TestBackends.cpu());
+    }
+  }
+
+  @Nested
+  class ClassicFlow extends ClassicFlowSuite {
+    ClassicFlow() {
+      super(TestBackends.cpu());
+    }
+  }
+
+  @Nested
+  class VectorFlow extends VectorFlowSuite {
+    VectorFlow() {
       super(TestBackends.cpu());
     }
   }

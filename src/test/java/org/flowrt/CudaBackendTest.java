@@ -3,9 +3,11 @@ package org.flowrt;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import org.flowrt.backend.BackendSuite;
+import org.flowrt.classic.VectorFlowSuite;
 import org.flowrt.glow.GlowSuite;
 import org.flowrt.train.TrainingSuite;
 import org.flowrt.ops.ActNormSuite;
+import org.flowrt.ops.ClassicFlowSuite;
 import org.flowrt.ops.InvConvSuite;
 import org.flowrt.ops.CouplingSuite;
 import org.flowrt.ops.ReshapeSuite;
@@ -104,6 +106,20 @@ class CudaBackendTest {
   @Nested
   class Training extends TrainingSuite {
     Training() {
+      super(TestBackends.cuda());
+    }
+  }
+
+  @Nested
+  class ClassicFlow extends ClassicFlowSuite {
+    ClassicFlow() {
+      super(TestBackends.cuda());
+    }
+  }
+
+  @Nested
+  class VectorFlow extends VectorFlowSuite {
+    VectorFlow() {
       super(TestBackends.cuda());
     }
   }

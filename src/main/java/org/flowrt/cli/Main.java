@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 @Command(name = "flowrt", mixinStandardHelpOptions = true, version = "flowrt 0.1.0",
     description = "GPU-native runtime for normalizing flows (Glow).",
     subcommands = {TrainCommand.class, EvalCommand.class, SampleCommand.class, EncodeCommand.class, DecodeCommand.class,
-        BenchCommand.class, InfoCommand.class})
+        BenchCommand.class, InfoCommand.class, ToyCommand.class, ViCommand.class})
 public final class Main implements Runnable {
   @Override
   public void run() {
@@ -23,7 +23,7 @@ public final class Main implements Runnable {
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       if (e instanceof IllegalArgumentException || e instanceof IllegalStateException || e instanceof IOException
           || e instanceof UncheckedIOException || e instanceof OutOfDeviceMemoryException || e instanceof NativeCallException
-          || e instanceof org.flowrt.train.Trainer.DivergedException) {
+          || e instanceof org.flowrt.train.Trainer.DivergedException || e instanceof org.flowrt.classic.DirectionException) {
         String message = e instanceof UncheckedIOException u ? u.getCause().getMessage() : e.getMessage();
         if (e instanceof java.nio.file.NoSuchFileException n) message = "no such file: " + n.getFile() + (n.getReason() == null ? "" : " (" + n.getReason() + ")");
         System.err.println("flowrt: error: " + message);

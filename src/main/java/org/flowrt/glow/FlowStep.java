@@ -4,6 +4,7 @@ import java.util.Random;
 import org.flowrt.backend.Backend;
 import org.flowrt.backend.DType;
 import org.flowrt.backend.DeviceBuffer;
+import org.flowrt.ops.CouplingMask;
 import org.flowrt.ops.CouplingOps.Spec;
 import org.flowrt.ops.Nchw;
 
@@ -17,7 +18,9 @@ final class FlowStep {
     actnorm = new ActNormLayer(store, name + ".actnorm", channels, false);
     permutation = new PermutationLayer(store, name + ".permutation", channels, cfg.permutation(), random);
     coupling = new CouplingLayer(store, name + ".coupling", channels, cfg.hiddenWidth(),
-        new Spec(cfg.mask(), parity, cfg.coupling()), cfg.edgeBias(), random);
+        // Glow's channel mask always conditions on the first half (the permutation mixes channels);
+        // checkerboard masks alternate between steps.
+        new Spec(cfg.mask(), cfg.mask() == CouplingMask.CHECKERBOARD ? parity : 0, cfg.coupling()), cfg.edgeBias(), random);
   }
 
   /** What the stored-activation mode keeps of one step. */

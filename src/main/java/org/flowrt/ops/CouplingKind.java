@@ -9,7 +9,9 @@ public enum CouplingKind implements KernelCode {
   /** y = (x + shift)·sigmoid(h + 2) — Glow's reference code, the default. */
   AFFINE_SIGMOID(1),
   /** y = (x + shift)·exp(h) — the paper's formula. */
-  AFFINE_EXP(2);
+  AFFINE_EXP(2),
+  /** y = (x + shift)·exp(tanh(h)) — RealNVP's bounded log-scale. */
+  AFFINE_TANH(3);
 
   private final int code;
 

@@ -4,7 +4,7 @@ import org.flowrt.backend.KernelCode;
 
 /** Which part of z conditions the rest (glow-spec §4; codes match cuda/coupling.cu). */
 public enum CouplingMask implements KernelCode {
-  /** Channels [0, C/2) condition channels [C/2, C). */
+  /** Channels [0, C/2) condition channels [C/2, C) (parity 1: the last C/2 condition the first C − C/2). */
   CHANNEL(0),
   /** Positions with (i + j + parity) odd condition the even ones, every channel. */
   CHECKERBOARD(1);

@@ -22,6 +22,7 @@ public abstract class CouplingSuite extends OpSuite {
     List<Spec> out = new ArrayList<>();
     for (CouplingKind kind : CouplingKind.values()) {
       out.add(new Spec(CouplingMask.CHANNEL, 0, kind));
+      out.add(new Spec(CouplingMask.CHANNEL, 1, kind));
       out.add(new Spec(CouplingMask.CHECKERBOARD, 0, kind));
       out.add(new Spec(CouplingMask.CHECKERBOARD, 1, kind));
     }

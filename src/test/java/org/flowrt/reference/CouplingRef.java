@@ -13,13 +13,18 @@ public final class CouplingRef {
   public record Result(double[] y, double[] logdet) {}
 
   static boolean moved(Spec spec, Nchw s, int c, int p) {
-    if (spec.mask() == CouplingMask.CHANNEL) return c >= s.c() / 2;
+    if (spec.mask() == CouplingMask.CHANNEL) return spec.parity() == 0 ? c >= s.c() / 2 : c < s.c() - s.c() / 2;
     int i = p / s.w(), j = p % s.w();
     return ((i + j + spec.parity()) & 1) == 0;
   }
 
   static int transformedIndex(Spec spec, Nchw s, int c) {
-    return spec.mask() == CouplingMask.CHANNEL ? c - s.c() / 2 : c;
+    return spec.mask() == CouplingMask.CHANNEL && spec.parity() == 0 ? c - s.c() / 2 : c;
+  }
+
+  /** The channel of z that conditioner channel cc copies. */
+  static int conditionerSource(Spec spec, Nchw s, int cc) {
+    return spec.mask() == CouplingMask.CHANNEL && spec.parity() == 1 ? s.c() - s.c() / 2 + cc : cc;
   }
 
   public static Result forward(Spec spec, double[] z, double[] h, Nchw s, boolean inverse) {
@@ -37,7 +42,11 @@ public final class CouplingRef {
             continue;
           }
           double shift = h[(n * Ch + 2 * t) * HW + p], a = h[(n * Ch + 2 * t + 1) * HW + p];
-          double scale = spec.kind() == CouplingKind.AFFINE_SIGMOID ? 1 / (1 + Math.exp(-(a + 2))) : Math.exp(a);
+          double scale = switch (spec.kind()) {
+            case AFFINE_SIGMOID -> 1 / (1 + Math.exp(-(a + 2)));
+            case AFFINE_TANH -> Math.exp(Math.tanh(a));
+            default -> Math.exp(a);
+          };
           y[e] = inverse ? z[e] / scale - shift : (z[e] + shift) * scale;
           logdet[n] += (inverse ? -1 : 1) * Math.log(scale);
         }
@@ -50,7 +59,7 @@ public final class CouplingRef {
     for (int n = 0; n < s.n(); n++)
       for (int c = 0; c < cs.c(); c++)
         for (int p = 0; p < s.hw(); p++) {
-          double v = z[(n * s.c() + c) * s.hw() + p];
+          double v = z[(n * s.c() + conditionerSource(spec, s, c)) * s.hw() + p];
           boolean keep = spec.mask() == CouplingMask.CHANNEL || !moved(spec, s, c, p);
           out[(n * cs.c() + c) * s.hw() + p] = keep ? v : 0;
         }
