@@ -36,11 +36,11 @@ final class DecodeCommand implements Callable<Integer> {
       GlowConfig cfg = glow.config();
       Safetensors.Tensor top = require(c, "top");
       int n = (int) top.shape()[0];
-      checkShape(top, glow.levelShape(cfg.levels() - 1, n), "top");
+      checkShape(top, glow.topShape(n), "top");
       List<DeviceBuffer> splits = new ArrayList<>();
-      for (int i = 0; i < cfg.levels() - 1; i++) {
-        Safetensors.Tensor t = require(c, "level" + i + ".z2");
-        checkShape(t, glow.splitShape(i, n), "level" + i + ".z2");
+      for (int i = 0; i < glow.splits(); i++) {
+        Safetensors.Tensor t = require(c, "split" + i + ".z2");
+        checkShape(t, glow.splitShape(i, n), "split" + i + ".z2");
         splits.add(be.uploadNew(t.floats()));
       }
       try (Latents z = new Latents(splits, be.uploadNew(top.floats()), n); DeviceBuffer x = glow.decode(z)) {

@@ -19,7 +19,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "encode", mixinStandardHelpOptions = true,
-    description = "Encode test images to latents (safetensors: level<i>.z2 [n,c,h,w] for each split, top [n,c,h,w]).")
+    description = "Encode test images to latents (safetensors: split<i>.z2 [n,c,h,w] for each split, top [n,c,h,w]).")
 final class EncodeCommand implements Callable<Integer> {
   @Mixin CheckpointOption checkpoint;
   @Mixin DataOptions data;
@@ -49,9 +49,9 @@ final class EncodeCommand implements Callable<Integer> {
         be.synchronize();
         for (int i = 0; i < z.splits().size(); i++) {
           Nchw s = glow.splitShape(i, n);
-          tensors.put("level" + i + ".z2", Safetensors.Tensor.of(be.downloadFloats(z.splits().get(i)), s.n(), s.c(), s.h(), s.w()));
+          tensors.put("split" + i + ".z2", Safetensors.Tensor.of(be.downloadFloats(z.splits().get(i)), s.n(), s.c(), s.h(), s.w()));
         }
-        Nchw t = glow.levelShape(glow.config().levels() - 1, n);
+        Nchw t = glow.topShape(n);
         tensors.put("top", Safetensors.Tensor.of(be.downloadFloats(z.top()), t.n(), t.c(), t.h(), t.w()));
       }
       Safetensors.write(out, tensors, Map.of("format", "flowrt-latents-1", "checkpoint", checkpoint.path.toString()));

@@ -8,6 +8,9 @@ import picocli.CommandLine.Option;
 
 /** Model architecture options; defaults are glow-spec's (except where a command overrides them). */
 final class ModelOptions {
+  @Option(names = "--preset", description = "glow (default), or realnvp: the RealNVP multi-scale layout (checkerboard then channel couplings per scale, exp(tanh) scales, no permutation, standard-normal top); --steps is then the couplings per half-scale (RealNVP: 3) and --coupling/--scale/--mask/--permutation/--no-learn-top do not apply")
+  String preset = "glow";
+
   @Option(names = "--levels", description = "levels L (default ${DEFAULT-VALUE})")
   int levels = 3;
 
@@ -39,6 +42,12 @@ final class ModelOptions {
   int nBits = 8;
 
   GlowConfig config(int channels, int height, int width) {
+    if (preset.equals("realnvp")) {
+      GlowConfig c = GlowConfig.realnvp(channels, height, width, levels, steps, this.width);
+      return new GlowConfig(c.channels(), c.height(), c.width(), c.levels(), c.steps(), c.hiddenWidth(), c.coupling(), c.mask(),
+          c.permutation(), !noEdgeBias, c.learnTop(), nBits, c.architecture());
+    }
+    if (!preset.equals("glow")) throw new IllegalArgumentException("--preset must be glow or realnvp, got " + preset);
     CouplingKind kind = switch (coupling) {
       case "additive" -> CouplingKind.ADDITIVE;
       case "affine" -> switch (scale) {
@@ -54,6 +63,6 @@ final class ModelOptions {
       default -> throw new IllegalArgumentException("--mask must be channel or checkerboard, got " + mask);
     };
     return new GlowConfig(channels, height, width, levels, steps, this.width, kind, m, Permutation.parse(permutation),
-        !noEdgeBias, !noLearnTop, nBits);
+        !noEdgeBias, !noLearnTop, nBits, org.flowrt.glow.Architecture.GLOW);
   }
 }

@@ -4,7 +4,6 @@ import java.util.Random;
 import org.flowrt.backend.Backend;
 import org.flowrt.backend.DType;
 import org.flowrt.backend.DeviceBuffer;
-import org.flowrt.ops.CouplingMask;
 import org.flowrt.ops.CouplingOps.Spec;
 import org.flowrt.ops.Nchw;
 
@@ -14,13 +13,10 @@ final class FlowStep {
   private final PermutationLayer permutation;
   private final CouplingLayer coupling;
 
-  FlowStep(ParameterStore store, String name, int channels, GlowConfig cfg, int parity, Random random) {
+  FlowStep(ParameterStore store, String name, int channels, GlowConfig cfg, Spec spec, Random random) {
     actnorm = new ActNormLayer(store, name + ".actnorm", channels, false);
     permutation = new PermutationLayer(store, name + ".permutation", channels, cfg.permutation(), random);
-    coupling = new CouplingLayer(store, name + ".coupling", channels, cfg.hiddenWidth(),
-        // Glow's channel mask always conditions on the first half (the permutation mixes channels);
-        // checkerboard masks alternate between steps.
-        new Spec(cfg.mask(), cfg.mask() == CouplingMask.CHECKERBOARD ? parity : 0, cfg.coupling()), cfg.edgeBias(), random);
+    coupling = new CouplingLayer(store, name + ".coupling", channels, cfg.hiddenWidth(), spec, cfg.edgeBias(), random);
   }
 
   /** What the stored-activation mode keeps of one step. */

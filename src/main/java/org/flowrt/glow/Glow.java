@@ -2,12 +2,15 @@ package org.flowrt.glow;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.flowrt.backend.Backend;
 import org.flowrt.backend.DType;
 import org.flowrt.backend.DeviceBuffer;
 import org.flowrt.ops.CouplingMask;
+import org.flowrt.ops.CouplingOps.Spec;
 import org.flowrt.ops.Nchw;
 import org.flowrt.ops.PriorLayout;
 import org.flowrt.ops.PriorOps;
@@ -15,9 +18,11 @@ import org.flowrt.ops.ReduceOps;
 import org.flowrt.ops.ReshapeOps;
 
 /**
- * Multi-scale Glow (glow-spec §3): L levels of K flow steps, split priors between levels, a learned
- * top prior. Forward and inverse are written side by side; the objective per image (nats) is
- * accumulated in one float64 buffer that every layer's log-det and every prior adds into.
+ * The multi-scale image flow: Glow (glow-spec §3: L levels of K flow steps, split priors between
+ * levels, a learned top prior) or the RealNVP preset ({@link Architecture}). Both are a list of
+ * stages — squeeze, a run of flow steps, a split — walked forward for the objective, backward for
+ * gradients and in reverse for sampling. The objective per image (nats) is accumulated in one
+ * float64 buffer that every layer's log-det and every prior adds into.
  *
  * <p>Training: {@link #forward} returns a {@link Pass} holding only the latents (and, in the stored
  * mode, every step's activations); {@link #backward} walks the levels and steps in reverse,
@@ -28,31 +33,70 @@ public final class Glow implements AutoCloseable {
   private final Backend be;
   private final GlowConfig cfg;
   private final ParameterStore store = new ParameterStore();
-  private final FlowStep[][] steps;
-  private final ZeroConvLayer[] splitPriors;
+  private final List<Stage> stages = new ArrayList<>();
+  private final List<ZeroConvLayer> splitPriors = new ArrayList<>();
+  private final List<Nchw> splitShapes = new ArrayList<>();
+  private final Nchw topShape;
   private final ZeroConvLayer topPrior;
   private boolean initialized;
+
+  private enum StageKind {
+    SQUEEZE,
+    STEPS,
+    SPLIT
+  }
+
+  /** One stage, with the shape (batch 1) of the tensor it receives. */
+  private record Stage(StageKind kind, Nchw shape, FlowStep[] steps, int split) {}
 
   public Glow(Backend backend, GlowConfig cfg, long seed) {
     this.be = backend;
     this.cfg = cfg;
     Random random = new Random(seed);
+    Nchw shape = imageShape(1);
     int levels = cfg.levels();
-    steps = new FlowStep[levels][cfg.steps()];
-    splitPriors = new ZeroConvLayer[levels - 1];
     for (int i = 0; i < levels; i++) {
-      Nchw s = levelShape(i, 1);
-      if (cfg.mask() == CouplingMask.CHANNEL && s.c() < 2) throw new IllegalArgumentException("level " + i + " has too few channels");
-      for (int k = 0; k < cfg.steps(); k++)
-        steps[i][k] = new FlowStep(store, "level" + i + ".step" + k, s.c(), cfg, k % 2, random);
-      if (i < levels - 1) {
-        int c2 = s.c() - s.c() / 2;
-        splitPriors[i] = new ZeroConvLayer(store, "level" + i + ".split_prior", s.c() / 2, 2 * c2, cfg.edgeBias());
+      boolean last = i == levels - 1;
+      if (cfg.architecture() == Architecture.GLOW) {
+        shape = squeezeStage(shape);
+        // Glow's channel mask always conditions on the first half (the permutation mixes channels);
+        // checkerboard masks alternate between steps.
+        shape = stepsStage(shape, "level" + i, cfg.steps(), cfg.mask(), cfg.mask() == CouplingMask.CHECKERBOARD, random);
+      } else {
+        shape = stepsStage(shape, "scale" + i + ".checkerboard", last ? cfg.steps() + 1 : cfg.steps(), CouplingMask.CHECKERBOARD, true, random);
+        if (last) break;
+        shape = squeezeStage(shape);
+        shape = stepsStage(shape, "scale" + i + ".channel", cfg.steps(), CouplingMask.CHANNEL, true, random);
       }
+      if (!last) shape = splitStage(shape, i);
     }
-    Nchw top = levelShape(levels - 1, 1);
-    topPrior = cfg.learnTop() ? new ZeroConvLayer(store, "top_prior", 2 * top.c(), 2 * top.c(), cfg.edgeBias()) : null;
+    topShape = shape;
+    topPrior = cfg.learnTop() ? new ZeroConvLayer(store, "top_prior", 2 * shape.c(), 2 * shape.c(), cfg.edgeBias()) : null;
     store.allocate(backend);
+  }
+
+  private Nchw squeezeStage(Nchw shape) {
+    stages.add(new Stage(StageKind.SQUEEZE, shape, null, -1));
+    return ReshapeOps.squeezed(shape);
+  }
+
+  private Nchw stepsStage(Nchw shape, String name, int count, CouplingMask mask, boolean alternate, Random random) {
+    if (mask == CouplingMask.CHANNEL && shape.c() < 2)
+      throw new IllegalArgumentException(name + " has " + shape.c() + " channel(s): a channel-mask coupling needs at least 2");
+    FlowStep[] steps = new FlowStep[count];
+    for (int k = 0; k < count; k++)
+      steps[k] = new FlowStep(store, name + ".step" + k, shape.c(), cfg, new Spec(mask, alternate ? k % 2 : 0, cfg.coupling()), random);
+    stages.add(new Stage(StageKind.STEPS, shape, steps, -1));
+    return shape;
+  }
+
+  private Nchw splitStage(Nchw shape, int level) {
+    int c2 = shape.c() - shape.c() / 2;
+    String name = (cfg.architecture() == Architecture.GLOW ? "level" : "scale") + level + ".split_prior";
+    splitPriors.add(new ZeroConvLayer(store, name, shape.c() / 2, 2 * c2, cfg.edgeBias()));
+    splitShapes.add(shape.withChannels(c2));
+    stages.add(new Stage(StageKind.SPLIT, shape, null, splitPriors.size() - 1));
+    return shape.withChannels(shape.c() / 2);
   }
 
   public GlowConfig config() {
@@ -76,16 +120,23 @@ public final class Glow implements AutoCloseable {
     initialized = value;
   }
 
-  /** Shape of z inside level i: [n, C·2^(i+2), H/2^(i+1), W/2^(i+1)] (squeeze ×4, split ÷2 per level). */
-  public Nchw levelShape(int level, int n) {
-    int f = 1 << (level + 1);
-    return new Nchw(n, cfg.channels() << (level + 2), cfg.height() / f, cfg.width() / f);
+  private static Nchw batch(Nchw s, int n) {
+    return new Nchw(n, s.c(), s.h(), s.w());
   }
 
-  /** Shape of the factored-out half z2 of level i (i < L−1). */
-  public Nchw splitShape(int level, int n) {
-    Nchw s = levelShape(level, n);
-    return s.withChannels(s.c() - s.c() / 2);
+  /** Shape of the top latent. */
+  public Nchw topShape(int n) {
+    return batch(topShape, n);
+  }
+
+  /** Number of factored-out halves (splits). */
+  public int splits() {
+    return splitShapes.size();
+  }
+
+  /** Shape of the factored-out half z2 of split i. */
+  public Nchw splitShape(int split, int n) {
+    return batch(splitShapes.get(split), n);
   }
 
   public Nchw imageShape(int n) {
@@ -98,9 +149,9 @@ public final class Glow implements AutoCloseable {
     final DeviceBuffer objective;
     final List<DeviceBuffer> splits;
     DeviceBuffer top;
-    final FlowStep.Stored[][] stored;
+    final Map<FlowStep, FlowStep.Stored> stored;
 
-    Pass(int batch, DeviceBuffer objective, List<DeviceBuffer> splits, DeviceBuffer top, FlowStep.Stored[][] stored) {
+    Pass(int batch, DeviceBuffer objective, List<DeviceBuffer> splits, DeviceBuffer top, Map<FlowStep, FlowStep.Stored> stored) {
       this.batch = batch;
       this.objective = objective;
       this.splits = splits;
@@ -119,9 +170,7 @@ public final class Glow implements AutoCloseable {
       objective.close();
       splits.forEach(DeviceBuffer::close);
       if (top != null) top.close();
-      if (stored != null)
-        for (FlowStep.Stored[] level : stored)
-          for (FlowStep.Stored s : level) if (s != null) s.close();
+      if (stored != null) stored.values().forEach(FlowStep.Stored::close);
     }
   }
 
@@ -131,8 +180,7 @@ public final class Glow implements AutoCloseable {
 
   /** The top prior's parameters h [n, 2C, h, w] (zeros, or the learned zero-conv of zeros). */
   private DeviceBuffer topParameters(int n) {
-    Nchw top = levelShape(cfg.levels() - 1, n);
-    Nchw hs = top.withChannels(2 * top.c());
+    Nchw hs = topShape(n).withChannels(2 * topShape.c());
     DeviceBuffer h = be.zeros(DType.F32, hs.count());
     if (topPrior != null)
       try (DeviceBuffer zeros = be.zeros(DType.F32, hs.count())) {
@@ -156,25 +204,37 @@ public final class Glow implements AutoCloseable {
 
   private Pass forward(DeviceBuffer x, int n, BackwardMode mode, boolean init) {
     checkImages(x, n);
-    int levels = cfg.levels();
     double[] start = new double[n];
     Arrays.fill(start, -cfg.dimensions() * Math.log(cfg.bins()));
     DeviceBuffer objective = be.uploadNew(start);
     List<DeviceBuffer> splits = new ArrayList<>();
-    FlowStep.Stored[][] stored = mode == BackwardMode.STORED ? new FlowStep.Stored[levels][cfg.steps()] : null;
+    Map<FlowStep, FlowStep.Stored> stored = mode == BackwardMode.STORED ? new HashMap<>() : null;
     Pass pass = new Pass(n, objective, splits, null, stored);
     try {
       DeviceBuffer z = be.allocate(DType.F32, x.count());
-      ReshapeOps.squeeze(be, x, imageShape(n), z);
-      for (int i = 0; i < levels; i++) {
-        Nchw s = levelShape(i, n);
-        for (int k = 0; k < cfg.steps(); k++)
-          z = steps[i][k].forward(be, z, s, objective, init, stored == null ? null : stored[i], k);
-        if (i < levels - 1) z = splitAndSqueeze(z, s, objective, splits);
+      be.copy(x, z);
+      for (Stage st : stages) {
+        Nchw s = batch(st.shape(), n);
+        switch (st.kind()) {
+          case SQUEEZE -> {
+            DeviceBuffer next = be.allocate(DType.F32, s.count());
+            ReshapeOps.squeeze(be, z, s, next);
+            z.close();
+            z = next;
+          }
+          case STEPS -> {
+            for (FlowStep step : st.steps()) {
+              FlowStep.Stored[] keep = stored == null ? null : new FlowStep.Stored[1];
+              z = step.forward(be, z, s, objective, init, keep, 0);
+              if (keep != null) stored.put(step, keep[0]);
+            }
+          }
+          case SPLIT -> z = split(z, s, st.split(), objective, splits);
+        }
       }
       pass.top = z;
       try (DeviceBuffer h = topParameters(n)) {
-        PriorOps.logp(be, z, h, PriorLayout.HALVES, levelShape(levels - 1, n), objective);
+        PriorOps.logp(be, z, h, PriorLayout.HALVES, topShape(n), objective);
       }
       return pass;
     } catch (RuntimeException e) {
@@ -183,8 +243,8 @@ public final class Glow implements AutoCloseable {
     }
   }
 
-  /** Level i's split: z2 scored by the split prior and kept as a latent; returns squeeze(z1). Consumes z. */
-  private DeviceBuffer splitAndSqueeze(DeviceBuffer z, Nchw s, DeviceBuffer objective, List<DeviceBuffer> splits) {
+  /** A split: z2 scored by the split prior and kept as a latent; returns z1. Consumes z. */
+  private DeviceBuffer split(DeviceBuffer z, Nchw s, int index, DeviceBuffer objective, List<DeviceBuffer> splits) {
     int c1 = s.c() / 2;
     Nchw s1 = s.withChannels(c1), s2 = s.withChannels(s.c() - c1);
     DeviceBuffer z1 = be.allocate(DType.F32, s1.count());
@@ -193,26 +253,23 @@ public final class Glow implements AutoCloseable {
     z.close();
     splits.add(z2);
     try (DeviceBuffer h = be.allocate(DType.F32, 2 * s2.count())) {
-      splitPriors[splits.size() - 1].forward(be, z1, s1, h);
+      splitPriors.get(index).forward(be, z1, s1, h);
       PriorOps.logp(be, z2, h, PriorLayout.INTERLEAVED, s2, objective);
     }
-    DeviceBuffer next = be.allocate(DType.F32, s1.count());
-    ReshapeOps.squeeze(be, z1, s1, next);
-    z1.close();
-    return next;
+    return z1;
   }
 
   /**
    * Gradients of the mean bits per dimension of the pass's batch, added to the parameter gradients
-   * (call parameters().zeroGrads() first). Consumes the pass's latents. Returns the rebuilt
-   * squeezed input (reversible mode) so callers can measure reconstruction error; caller closes it.
+   * (call parameters().zeroGrads() first). Consumes the pass's latents. Returns the rebuilt input
+   * (reversible mode) so callers can measure the reconstruction error; caller closes it.
    */
   public DeviceBuffer backward(Pass pass) {
-    int n = pass.batch, levels = cfg.levels();
+    int n = pass.batch;
     double[] weight = new double[n];
     Arrays.fill(weight, -1.0 / (n * cfg.dimensions() * Math.log(2)));
     try (DeviceBuffer dobj = be.uploadNew(weight)) {
-      Nchw top = levelShape(levels - 1, n);
+      Nchw top = topShape(n);
       DeviceBuffer z = pass.top;
       pass.top = null;
       DeviceBuffer dz = be.allocate(DType.F32, top.count());
@@ -224,17 +281,32 @@ public final class Glow implements AutoCloseable {
             topPrior.backward(be, zeros, hs, h, dh, null);
           }
       }
-      for (int i = levels - 1; i >= 0; i--) {
-        Nchw s = levelShape(i, n);
-        if (i < levels - 1) {
-          DeviceBuffer[] merged = unsqueezeAndMerge(z, dz, s, pass.splits.get(i), i, dobj);
-          z = merged[0];
-          dz = merged[1];
-        }
-        for (int k = cfg.steps() - 1; k >= 0; k--) {
-          DeviceBuffer[] back = steps[i][k].backward(be, z, dz, s, dobj, pass.stored == null ? null : pass.stored[i][k]);
-          z = back[0];
-          dz = back[1];
+      for (int i = stages.size() - 1; i >= 0; i--) {
+        Stage st = stages.get(i);
+        Nchw s = batch(st.shape(), n);
+        switch (st.kind()) {
+          case SQUEEZE -> {
+            DeviceBuffer zx = be.allocate(DType.F32, s.count()), dzx = be.allocate(DType.F32, s.count());
+            ReshapeOps.unsqueeze(be, z, s, zx);
+            ReshapeOps.unsqueeze(be, dz, s, dzx);
+            z.close();
+            dz.close();
+            z = zx;
+            dz = dzx;
+          }
+          case STEPS -> {
+            for (int k = st.steps().length - 1; k >= 0; k--) {
+              FlowStep step = st.steps()[k];
+              DeviceBuffer[] back = step.backward(be, z, dz, s, dobj, pass.stored == null ? null : pass.stored.get(step));
+              z = back[0];
+              dz = back[1];
+            }
+          }
+          case SPLIT -> {
+            DeviceBuffer[] merged = merge(z, dz, s, pass.splits.get(st.split()), st.split(), dobj);
+            z = merged[0];
+            dz = merged[1];
+          }
         }
       }
       dz.close();
@@ -242,21 +314,15 @@ public final class Glow implements AutoCloseable {
     }
   }
 
-  /** Backward through level i's split: returns {z, dz} of the level's output; consumes z, dz (squeezed z1). */
-  private DeviceBuffer[] unsqueezeAndMerge(DeviceBuffer z, DeviceBuffer dz, Nchw s, DeviceBuffer z2, int level,
-      DeviceBuffer dobj) {
+  /** Backward through a split: returns {z, dz} before it; consumes z, dz (of z1). */
+  private DeviceBuffer[] merge(DeviceBuffer z1, DeviceBuffer dz1, Nchw s, DeviceBuffer z2, int index, DeviceBuffer dobj) {
     int c1 = s.c() / 2;
     Nchw s1 = s.withChannels(c1), s2 = s.withChannels(s.c() - c1);
-    try (DeviceBuffer z1 = be.allocate(DType.F32, s1.count()); DeviceBuffer dz1 = be.allocate(DType.F32, s1.count());
-        DeviceBuffer h = be.allocate(DType.F32, 2 * s2.count()); DeviceBuffer dh = be.allocate(DType.F32, 2 * s2.count());
+    try (z1; dz1; DeviceBuffer h = be.allocate(DType.F32, 2 * s2.count()); DeviceBuffer dh = be.allocate(DType.F32, 2 * s2.count());
         DeviceBuffer dz2 = be.allocate(DType.F32, s2.count()); DeviceBuffer dz1Prior = be.allocate(DType.F32, s1.count())) {
-      ReshapeOps.unsqueeze(be, z, s1, z1);
-      ReshapeOps.unsqueeze(be, dz, s1, dz1);
-      z.close();
-      dz.close();
-      splitPriors[level].forward(be, z1, s1, h);
+      splitPriors.get(index).forward(be, z1, s1, h);
       PriorOps.backward(be, z2, h, PriorLayout.INTERLEAVED, s2, dobj, dz2, dh);
-      splitPriors[level].backward(be, z1, s1, h, dh, dz1Prior);
+      splitPriors.get(index).backward(be, z1, s1, h, dh, dz1Prior);
       ReduceOps.axpy(be, dz1Prior, 1f, dz1);
       DeviceBuffer zOut = be.allocate(DType.F32, s.count());
       DeviceBuffer dzOut = be.allocate(DType.F32, s.count());
@@ -285,50 +351,56 @@ public final class Glow implements AutoCloseable {
 
   /** Decodes latents to preprocessed images [n, C, H, W] (caller closes). */
   public DeviceBuffer decode(Latents latents) {
+    if (latents.splits().size() != splits()) throw new IllegalArgumentException("latents have " + latents.splits().size()
+        + " split halves, this model " + splits());
     return inverse(latents.batch(), latents.top(), latents.splits(), 0f, 0L);
   }
 
   /** Samples n images at temperature T (the std of every prior sample is multiplied by T). */
   public DeviceBuffer sample(int n, float temperature, long seed) {
-    Nchw top = levelShape(cfg.levels() - 1, n);
-    try (DeviceBuffer h = topParameters(n); DeviceBuffer z = be.allocate(DType.F32, top.count())) {
-      PriorOps.sample(be, h, PriorLayout.HALVES, top, temperature, seed, z);
+    try (DeviceBuffer h = topParameters(n); DeviceBuffer z = be.allocate(DType.F32, topShape(n).count())) {
+      PriorOps.sample(be, h, PriorLayout.HALVES, topShape(n), temperature, seed, z);
       return inverse(n, z, null, temperature, seed);
     }
   }
 
   /** The inverse flow from the top latent; split halves come from `splits` or are sampled. */
   private DeviceBuffer inverse(int n, DeviceBuffer topLatent, List<DeviceBuffer> splits, float temperature, long seed) {
-    int levels = cfg.levels();
     try (DeviceBuffer scratchLogdet = be.zeros(DType.F64, n)) {
       DeviceBuffer z = be.allocate(DType.F32, topLatent.count());
       be.copy(topLatent, z);
-      for (int i = levels - 1; i >= 0; i--) {
-        Nchw s = levelShape(i, n);
-        if (i < levels - 1) {
-          int c1 = s.c() / 2;
-          Nchw s1 = s.withChannels(c1), s2 = s.withChannels(s.c() - c1);
-          try (DeviceBuffer z1 = be.allocate(DType.F32, s1.count()); DeviceBuffer z2 = be.allocate(DType.F32, s2.count())) {
-            ReshapeOps.unsqueeze(be, z, s1, z1);
+      for (int i = stages.size() - 1; i >= 0; i--) {
+        Stage st = stages.get(i);
+        Nchw s = batch(st.shape(), n);
+        switch (st.kind()) {
+          case SQUEEZE -> {
+            DeviceBuffer x = be.allocate(DType.F32, s.count());
+            ReshapeOps.unsqueeze(be, z, s, x);
             z.close();
-            if (splits != null) {
-              be.copy(splits.get(i), z2);
-            } else {
-              try (DeviceBuffer h = be.allocate(DType.F32, 2 * s2.count())) {
-                splitPriors[i].forward(be, z1, s1, h);
-                PriorOps.sample(be, h, PriorLayout.INTERLEAVED, s2, temperature, seed + 7919L * (i + 1), z2);
+            z = x;
+          }
+          case STEPS -> {
+            for (int k = st.steps().length - 1; k >= 0; k--) z = st.steps()[k].inverse(be, z, s, scratchLogdet);
+          }
+          case SPLIT -> {
+            int c1 = s.c() / 2;
+            Nchw s1 = s.withChannels(c1), s2 = s.withChannels(s.c() - c1);
+            try (DeviceBuffer z1 = z; DeviceBuffer z2 = be.allocate(DType.F32, s2.count())) {
+              if (splits != null) {
+                be.copy(splits.get(st.split()), z2);
+              } else {
+                try (DeviceBuffer h = be.allocate(DType.F32, 2 * s2.count())) {
+                  splitPriors.get(st.split()).forward(be, z1, s1, h);
+                  PriorOps.sample(be, h, PriorLayout.INTERLEAVED, s2, temperature, seed + 7919L * (st.split() + 1), z2);
+                }
               }
+              z = be.allocate(DType.F32, s.count());
+              ReshapeOps.concat(be, z1, z2, s, c1, z);
             }
-            z = be.allocate(DType.F32, s.count());
-            ReshapeOps.concat(be, z1, z2, s, c1, z);
           }
         }
-        for (int k = cfg.steps() - 1; k >= 0; k--) z = steps[i][k].inverse(be, z, s, scratchLogdet);
       }
-      DeviceBuffer x = be.allocate(DType.F32, imageShape(n).count());
-      ReshapeOps.unsqueeze(be, z, imageShape(n), x);
-      z.close();
-      return x;
+      return z;
     }
   }
 

@@ -11,11 +11,14 @@ import org.flowrt.ops.CouplingMask;
  * @param channels image channels (1 grey, 3 RGB)
  * @param height image height; must be divisible by 2^levels
  * @param width image width; must be divisible by 2^levels
+ * @param architecture GLOW (default) or the REALNVP preset (see {@link #realnvp})
  */
 public record GlowConfig(int channels, int height, int width, int levels, int steps, int hiddenWidth,
-    CouplingKind coupling, CouplingMask mask, Permutation permutation, boolean edgeBias, boolean learnTop, int nBits) {
+    CouplingKind coupling, CouplingMask mask, Permutation permutation, boolean edgeBias, boolean learnTop, int nBits,
+    Architecture architecture) {
 
   public GlowConfig {
+    if (architecture == null) architecture = Architecture.GLOW;  // checkpoints written before the field existed
     if (channels < 1) throw new IllegalArgumentException("image channels must be ≥ 1, got " + channels);
     if (levels < 1) throw new IllegalArgumentException("levels must be ≥ 1, got " + levels);
     if (steps < 1) throw new IllegalArgumentException("steps per level must be ≥ 1, got " + steps);
@@ -31,23 +34,33 @@ public record GlowConfig(int channels, int height, int width, int levels, int st
   /** The spec's defaults for an image of the given size. */
   public static GlowConfig defaults(int channels, int height, int width, int levels, int steps) {
     return new GlowConfig(channels, height, width, levels, steps, 512, CouplingKind.AFFINE_SIGMOID, CouplingMask.CHANNEL,
-        Permutation.INVCONV, true, true, 8);
+        Permutation.INVCONV, true, true, 8, Architecture.GLOW);
+  }
+
+  /**
+   * The RealNVP preset: `couplings` checkerboard and `couplings` channel-wise affine couplings per
+   * scale (the paper uses 3), exp(tanh) scales, no permutation, learned top prior off (the paper's
+   * prior is a fixed standard normal).
+   */
+  public static GlowConfig realnvp(int channels, int height, int width, int scales, int couplings, int hiddenWidth) {
+    return new GlowConfig(channels, height, width, scales, couplings, hiddenWidth, CouplingKind.AFFINE_TANH,
+        CouplingMask.CHECKERBOARD, Permutation.NONE, true, false, 8, Architecture.REALNVP);
   }
 
   public GlowConfig withWidth(int w) {
-    return new GlowConfig(channels, height, width, levels, steps, w, coupling, mask, permutation, edgeBias, learnTop, nBits);
+    return new GlowConfig(channels, height, width, levels, steps, w, coupling, mask, permutation, edgeBias, learnTop, nBits, architecture);
   }
 
   public GlowConfig withSteps(int k) {
-    return new GlowConfig(channels, height, width, levels, k, hiddenWidth, coupling, mask, permutation, edgeBias, learnTop, nBits);
+    return new GlowConfig(channels, height, width, levels, k, hiddenWidth, coupling, mask, permutation, edgeBias, learnTop, nBits, architecture);
   }
 
   public GlowConfig withPermutation(Permutation p) {
-    return new GlowConfig(channels, height, width, levels, steps, hiddenWidth, coupling, mask, p, edgeBias, learnTop, nBits);
+    return new GlowConfig(channels, height, width, levels, steps, hiddenWidth, coupling, mask, p, edgeBias, learnTop, nBits, architecture);
   }
 
   public GlowConfig withCoupling(CouplingKind k, CouplingMask m) {
-    return new GlowConfig(channels, height, width, levels, steps, hiddenWidth, k, m, permutation, edgeBias, learnTop, nBits);
+    return new GlowConfig(channels, height, width, levels, steps, hiddenWidth, k, m, permutation, edgeBias, learnTop, nBits, architecture);
   }
 
   /** Dimensions per image D = C·H·W. */

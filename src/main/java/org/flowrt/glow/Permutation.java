@@ -12,7 +12,9 @@ public enum Permutation {
   /** Channel order reversed (RealNVP). */
   REVERSE("reverse"),
   /** A fixed random permutation. */
-  SHUFFLE("shuffle");
+  SHUFFLE("shuffle"),
+  /** No permutation (the RealNVP preset alternates its masks instead). */
+  NONE("none");
 
   private final String cliName;
 

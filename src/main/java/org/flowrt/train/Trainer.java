@@ -8,7 +8,6 @@ import org.flowrt.glow.BackwardMode;
 import org.flowrt.glow.Glow;
 import org.flowrt.ops.OptimizerOps;
 import org.flowrt.ops.ReduceOps;
-import org.flowrt.ops.ReshapeOps;
 
 /**
  * Step-by-step training of a {@link Glow}: loss (mean bits per dimension), reversible or stored
@@ -112,7 +111,7 @@ public final class Trainer implements AutoCloseable {
       for (double lp : pass.logLikelihood()) sum += lp;
       bpd = -sum / (n * model.config().dimensions() * Math.log(2));
       try (DeviceBuffer rebuilt = model.backward(pass)) {
-        if (reversible) rebuildError = rebuildError(images, n, rebuilt);
+        if (reversible) rebuildError = rebuildError(images, rebuilt);
       }
     }
     boolean fallback = reversible && Double.isFinite(bpd) && !(rebuildError <= settings.maxRebuildError());
@@ -145,12 +144,9 @@ public final class Trainer implements AutoCloseable {
     return new StepResult(step, bpd, gradNorm, lr, false, rebuildError, fallback);
   }
 
-  /** max |rebuilt − input| of the reversible backward (the rebuilt input comes back squeezed). */
-  private double rebuildError(DeviceBuffer images, int n, DeviceBuffer rebuiltSqueezed) {
-    try (DeviceBuffer squeezed = be.allocate(DType.F32, images.count())) {
-      ReshapeOps.squeeze(be, images, model.imageShape(n), squeezed);
-      return ReduceOps.maxAbsDiff(be, squeezed, rebuiltSqueezed);
-    }
+  /** max |rebuilt − input| of the reversible backward. */
+  private double rebuildError(DeviceBuffer images, DeviceBuffer rebuilt) {
+    return ReduceOps.maxAbsDiff(be, images, rebuilt);
   }
 
   /** Runs `work` with the Polyak-averaged weights in place of the trained ones (if averaging is on). */

@@ -26,6 +26,27 @@ public abstract class GlowSuite {
     return GlowConfig.defaults(1, 8, 8, 2, 2).withWidth(16).withPermutation(p).withCoupling(kind, mask);
   }
 
+  /** The RealNVP preset on 3-channel 8×8 images: 2 scales, 2 couplings per half-scale (odd channel count 3 at full size). */
+  static GlowConfig realnvp() {
+    return GlowConfig.realnvp(3, 8, 8, 2, 2, 16);
+  }
+
+  @Test
+  void realnvpPresetHasThePapersLayout() {
+    try (Glow g = new Glow(be, realnvp(), 1)) {
+      // Scale 0: checkerboard couplings on [3, 8, 8], squeeze, channel couplings on [12, 4, 4], factor out 6;
+      // scale 1 (last): 3 checkerboard couplings on [6, 4, 4].
+      org.junit.jupiter.api.Assertions.assertEquals(1, g.splits());
+      org.junit.jupiter.api.Assertions.assertEquals(new org.flowrt.ops.Nchw(1, 6, 4, 4), g.splitShape(0, 1));
+      org.junit.jupiter.api.Assertions.assertEquals(new org.flowrt.ops.Nchw(1, 6, 4, 4), g.topShape(1));
+      java.util.Set<String> names = new java.util.HashSet<>();
+      for (Param p : g.parameters().params()) names.add(p.name().replaceAll("\\.step\\d+\\..*", ""));
+      org.junit.jupiter.api.Assertions.assertEquals(java.util.Set.of("scale0.checkerboard", "scale0.channel", "scale1.checkerboard",
+          "scale0.split_prior.weight", "scale0.split_prior.edge_weight", "scale0.split_prior.bias", "scale0.split_prior.logs"), names);
+      org.junit.jupiter.api.Assertions.assertNotNull(g.parameters().param("scale1.checkerboard.step2.actnorm.bias"), "last scale has K + 1 couplings");
+    }
+  }
+
   /** A model after data-dependent init, with every parameter perturbed so no layer is the identity. */
   Glow model(GlowConfig cfg, DeviceBuffer x, int n, long seed) {
     Glow g = new Glow(be, cfg, seed);
@@ -48,7 +69,7 @@ public abstract class GlowSuite {
     for (GlowConfig cfg : List.of(small(Permutation.INVCONV, CouplingKind.AFFINE_SIGMOID, CouplingMask.CHANNEL),
         small(Permutation.INVCONV_LU, CouplingKind.AFFINE_EXP, CouplingMask.CHANNEL),
         small(Permutation.REVERSE, CouplingKind.ADDITIVE, CouplingMask.CHECKERBOARD),
-        small(Permutation.SHUFFLE, CouplingKind.AFFINE_SIGMOID, CouplingMask.CHECKERBOARD))) {
+        small(Permutation.SHUFFLE, CouplingKind.AFFINE_SIGMOID, CouplingMask.CHECKERBOARD), realnvp())) {
       try (DeviceBuffer x = images(cfg, n, 1); Glow g = model(cfg, x, n, 2); Latents z = g.encode(x, n);
           DeviceBuffer back = g.decode(z)) {
         be.synchronize();
@@ -71,7 +92,7 @@ public abstract class GlowSuite {
   void reversibleGradientsEqualStoredGradients() {
     int n = 4;
     for (GlowConfig cfg : List.of(small(Permutation.INVCONV, CouplingKind.AFFINE_SIGMOID, CouplingMask.CHANNEL),
-        small(Permutation.INVCONV_LU, CouplingKind.ADDITIVE, CouplingMask.CHECKERBOARD))) {
+        small(Permutation.INVCONV_LU, CouplingKind.ADDITIVE, CouplingMask.CHECKERBOARD), realnvp())) {
       try (DeviceBuffer x = images(cfg, n, 3); Glow g = model(cfg, x, n, 4)) {
         float[] reversible = gradients(g, x, n, BackwardMode.REVERSIBLE);
         float[] stored = gradients(g, x, n, BackwardMode.STORED);
