@@ -2,6 +2,7 @@
 // CPU backend's JNI library includes it (src/main/native/host_runtime.h). Every other .cu file in
 // this folder must be listed here (KernelSourcesTest checks).
 #include "actnorm.cu"
+#include "conditional.cu"
 #include "coupling.cu"
 #include "dense.cu"
 #include "edge_bias.cu"

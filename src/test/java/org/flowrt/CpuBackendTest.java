@@ -6,6 +6,7 @@ import org.flowrt.glow.GlowSuite;
 import org.flowrt.train.TrainingSuite;
 import org.flowrt.ops.ActNormSuite;
 import org.flowrt.ops.ClassicFlowSuite;
+import org.flowrt.ops.ConditionalSuite;
 import org.flowrt.ops.InvConvSuite;
 import org.flowrt.ops.CouplingSuite;
 import org.flowrt.ops.ReshapeSuite;
@@ -107,6 +108,13 @@ class CpuBackendTest {
   @Nested
   class VectorFlow extends VectorFlowSuite {
     VectorFlow() {
+      super(TestBackends.cpu());
+    }
+  }
+
+  @Nested
+  class Conditional extends ConditionalSuite {
+    Conditional() {
       super(TestBackends.cpu());
     }
   }

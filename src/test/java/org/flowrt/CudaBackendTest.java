@@ -8,6 +8,7 @@ import org.flowrt.glow.GlowSuite;
 import org.flowrt.train.TrainingSuite;
 import org.flowrt.ops.ActNormSuite;
 import org.flowrt.ops.ClassicFlowSuite;
+import org.flowrt.ops.ConditionalSuite;
 import org.flowrt.ops.InvConvSuite;
 import org.flowrt.ops.CouplingSuite;
 import org.flowrt.ops.ReshapeSuite;
@@ -120,6 +121,13 @@ class CudaBackendTest {
   @Nested
   class VectorFlow extends VectorFlowSuite {
     VectorFlow() {
+      super(TestBackends.cuda());
+    }
+  }
+
+  @Nested
+  class Conditional extends ConditionalSuite {
+    Conditional() {
       super(TestBackends.cuda());
     }
   }

@@ -39,13 +39,15 @@ final class EncodeCommand implements Callable<Integer> {
       int n = Math.min(count, test.size());
       int px = test.pixels();
       float[] x = new float[n * px];
+      int[] y = new int[n];
       byte[] buf = new byte[px];
       for (int i = 0; i < n; i++) {
         test.image(i, buf);
         Preprocess.toModel(buf, px, glow.config().nBits(), null, x, i * px);
+        y[i] = test.label(i);
       }
       Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
-      try (DeviceBuffer xb = be.uploadNew(x); Latents z = glow.encode(xb, n)) {
+      try (DeviceBuffer xb = be.uploadNew(x); DeviceBuffer yb = TrainCommand.labels(glow, y); Latents z = glow.encode(xb, yb, n)) {
         be.synchronize();
         for (int i = 0; i < z.splits().size(); i++) {
           Nchw s = glow.splitShape(i, n);

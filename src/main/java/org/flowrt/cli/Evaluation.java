@@ -24,12 +24,14 @@ final class Evaluation {
     while (done < total) {
       int n = Math.min(batch, total - done);
       float[] x = new float[n * px];
+      int[] y = new int[n];
       for (int b = 0; b < n; b++) {
         data.image(done + b, buf);
         Preprocess.toModel(buf, px, model.config().nBits(), noise ? rng : null, x, b * px);
+        y[b] = data.label(done + b);
       }
-      try (DeviceBuffer xb = be.uploadNew(x)) {
-        for (double lp : model.logLikelihood(xb, n)) sum += -lp / (model.config().dimensions() * Math.log(2));
+      try (DeviceBuffer xb = be.uploadNew(x); DeviceBuffer yb = TrainCommand.labels(model, y)) {
+        for (double lp : model.logLikelihood(xb, yb, n)) sum += -lp / (model.config().dimensions() * Math.log(2));
       }
       done += n;
       double seconds = (System.nanoTime() - start) / 1e9;

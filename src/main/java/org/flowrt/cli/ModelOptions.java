@@ -45,7 +45,7 @@ final class ModelOptions {
     if (preset.equals("realnvp")) {
       GlowConfig c = GlowConfig.realnvp(channels, height, width, levels, steps, this.width);
       return new GlowConfig(c.channels(), c.height(), c.width(), c.levels(), c.steps(), c.hiddenWidth(), c.coupling(), c.mask(),
-          c.permutation(), !noEdgeBias, c.learnTop(), nBits, c.architecture());
+          c.permutation(), !noEdgeBias, c.learnTop(), nBits, c.architecture(), 0, 0f);
     }
     if (!preset.equals("glow")) throw new IllegalArgumentException("--preset must be glow or realnvp, got " + preset);
     CouplingKind kind = switch (coupling) {
@@ -63,6 +63,6 @@ final class ModelOptions {
       default -> throw new IllegalArgumentException("--mask must be channel or checkerboard, got " + mask);
     };
     return new GlowConfig(channels, height, width, levels, steps, this.width, kind, m, Permutation.parse(permutation),
-        !noEdgeBias, !noLearnTop, nBits, org.flowrt.glow.Architecture.GLOW);
+        !noEdgeBias, !noLearnTop, nBits, org.flowrt.glow.Architecture.GLOW, 0, 0f);
   }
 }

@@ -26,19 +26,26 @@ final class SampleCommand implements Callable<Integer> {
   @Option(names = "--seed", description = "default ${DEFAULT-VALUE}")
   long seed = 1;
 
+  @Option(names = "--label", description = "class of every sample, for a class-conditional model (default: classes in turn)")
+  Integer label;
+
   @Option(names = "--out", description = "PNG file (default ${DEFAULT-VALUE})")
   Path out = Path.of("samples.png");
 
   @Override
   public Integer call() throws Exception {
     if (count < 1) throw new IllegalArgumentException("--count must be ≥ 1");
-    try (Backend be = backendOption.open(); Glow glow = Checkpoint.loadModel(checkpoint.path, be);
-        DeviceBuffer s = glow.sample(count, temperature, seed)) {
+    try (Backend be = backendOption.open(); Glow glow = Checkpoint.loadModel(checkpoint.path, be)) {
+      int[] classes = new int[count];
+      if (glow.config().conditional()) for (int i = 0; i < count; i++) classes[i] = label != null ? label : i % glow.config().classes();
+      else if (label != null) throw new IllegalArgumentException("--label: this model is not class-conditional");
+      try (DeviceBuffer y = TrainCommand.labels(glow, classes); DeviceBuffer s = glow.sample(count, temperature, seed, y)) {
       be.synchronize();
       GlowConfig c = glow.config();
       Pictures.writeGrid(out, be.downloadFloats(s), count, c.channels(), c.height(), c.width(), c.nBits());
       System.out.println("wrote " + count + " samples at T=" + temperature + " to " + out);
       return 0;
+      }
     }
   }
 }

@@ -64,6 +64,12 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--max-rebuild-error", description = "recompute a step with stored activations when the reversible backward's rebuilt input is off by more than this (default ${DEFAULT-VALUE})")
   double maxRebuildError = TrainSettings.DEFAULT_MAX_REBUILD_ERROR;
 
+  @Option(names = "--conditional", description = "class-conditional model (glow-spec §5): prior conditioned on the label, classifier head on the top latent")
+  boolean conditional;
+
+  @Option(names = "--y-weight", description = "weight of the classifier cross-entropy in the loss, with --conditional (default ${DEFAULT-VALUE})")
+  float yWeight = 0.01f;
+
   @Option(names = "--n-init", description = "images for the data-dependent actnorm init (default ${DEFAULT-VALUE})")
   int nInit = 256;
 
@@ -101,6 +107,7 @@ final class TrainCommand implements Callable<Integer> {
     ImageDataset train = data.open(Datasets.Split.TRAIN, model.levels);
     ImageDataset test = data.open(Datasets.Split.TEST, model.levels);
     GlowConfig cfg = model.config(train.channels(), train.height(), train.width());
+    if (conditional) cfg = cfg.withClasses(classCount(train), yWeight);
     Files.createDirectories(out);
     Path checkpoint = out.resolve("checkpoint.safetensors");
     TrainSettings settings = TrainSettings.defaults(batch, train.size())
@@ -134,11 +141,27 @@ final class TrainCommand implements Callable<Integer> {
     }
   }
 
+  /** Classes of a labeled dataset: largest label + 1. */
+  static int classCount(ImageDataset data) {
+    int max = -1;
+    for (int i = 0; i < data.size(); i++) max = Math.max(max, data.label(i));
+    if (max < 1) throw new IllegalArgumentException("--conditional needs labeled data with at least 2 classes; " + data.size()
+        + " images here have " + (max < 0 ? "no labels" : "one class"));
+    return max + 1;
+  }
+
+  /** The batch's labels on the device for a conditional model, else null. */
+  static DeviceBuffer labels(Glow glow, int[] labels) {
+    return glow.config().conditional() ? glow.labels(labels) : null;
+  }
+
   private void initialize(Glow glow, ImageDataset train) {
     int n = Math.min(nInit, train.size());
-    try (BatchLoader init = new BatchLoader(train, n, glow.config().nBits(), seed ^ 0x5EED, 0);
-        DeviceBuffer x = glow.backend().uploadNew(init.make(0).images())) {
-      glow.initialize(x, n);
+    try (BatchLoader init = new BatchLoader(train, n, glow.config().nBits(), seed ^ 0x5EED, 0)) {
+      BatchLoader.Batch b = init.make(0);
+      try (DeviceBuffer x = glow.backend().uploadNew(b.images()); DeviceBuffer y = labels(glow, b.labels())) {
+        glow.initialize(x, y, n);
+      }
     }
     System.err.printf("flowrt: data-dependent actnorm init on %d images%n", n);
   }
@@ -165,8 +188,8 @@ final class TrainCommand implements Callable<Integer> {
         BatchLoader.Batch b = loader.next();
         Trainer.StepResult r;
         be.memory().resetPeak();
-        try (DeviceBuffer x = be.uploadNew(b.images())) {
-          r = trainer.step(x, batch);
+        try (DeviceBuffer x = be.uploadNew(b.images()); DeviceBuffer y = labels(glow, b.labels())) {
+          r = trainer.step(x, y, batch);
         }
         imagesThisRun += batch;
         elapsed = (System.nanoTime() - start) / 1e9;
@@ -184,6 +207,7 @@ final class TrainCommand implements Callable<Integer> {
         number(line, "train_bpd", r.bpd());
         number(line, "grad_norm", r.gradNorm());
         number(line, "lr", r.learningRate());
+        if (glow.config().conditional()) number(line, "cross_entropy", r.crossEntropy());
         line.addProperty("skipped", r.skipped());
         number(line, "images_per_s", imagesThisRun / elapsed);
         line.addProperty("peak_bytes", be.memory().peakBytes());
@@ -243,7 +267,9 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   private void writeSamples(Glow glow, Path grid) {
-    try (DeviceBuffer s = glow.sample(samples, temperature, seed + 17)) {
+    int[] classes = new int[samples];
+    if (glow.config().conditional()) for (int i = 0; i < samples; i++) classes[i] = i % glow.config().classes();
+    try (DeviceBuffer y = labels(glow, classes); DeviceBuffer s = glow.sample(samples, temperature, seed + 17, y)) {
       glow.backend().synchronize();
       GlowConfig c = glow.config();
       Pictures.writeGrid(grid, glow.backend().downloadFloats(s), samples, c.channels(), c.height(), c.width(), c.nBits());

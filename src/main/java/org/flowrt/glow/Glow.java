@@ -9,6 +9,7 @@ import java.util.Random;
 import org.flowrt.backend.Backend;
 import org.flowrt.backend.DType;
 import org.flowrt.backend.DeviceBuffer;
+import org.flowrt.ops.ConditionalOps;
 import org.flowrt.ops.CouplingMask;
 import org.flowrt.ops.CouplingOps.Spec;
 import org.flowrt.ops.Nchw;
@@ -38,6 +39,15 @@ public final class Glow implements AutoCloseable {
   private final List<Nchw> splitShapes = new ArrayList<>();
   private final Nchw topShape;
   private final ZeroConvLayer topPrior;
+  // Class-conditional models (glow-spec §5): linearZeros(onehot(y)) added to the top prior's
+  // parameters, and a linearZeros classifier on the spatial mean of the top latent. The head's
+  // three tensors are registered together so their gradients form one contiguous slice.
+  private final Param classWeight;
+  private final Param classBias;
+  private final Param classLogs;
+  private final Param headWeight;
+  private final Param headBias;
+  private final Param headLogs;
   private boolean initialized;
 
   private enum StageKind {
@@ -72,6 +82,17 @@ public final class Glow implements AutoCloseable {
     }
     topShape = shape;
     topPrior = cfg.learnTop() ? new ZeroConvLayer(store, "top_prior", 2 * shape.c(), 2 * shape.c(), cfg.edgeBias()) : null;
+    if (cfg.conditional()) {
+      int c2 = 2 * shape.c(), k = cfg.classes();
+      classWeight = store.add("top_prior.class_embedding.weight", new int[] {c2, k}, Init.zeros((long) c2 * k));
+      classBias = store.add("top_prior.class_embedding.bias", new int[] {c2}, Init.zeros(c2));
+      classLogs = store.add("top_prior.class_embedding.logs", new int[] {c2}, Init.zeros(c2));
+      headWeight = store.add("classifier.weight", new int[] {k, shape.c()}, Init.zeros((long) k * shape.c()));
+      headBias = store.add("classifier.bias", new int[] {k}, Init.zeros(k));
+      headLogs = store.add("classifier.logs", new int[] {k}, Init.zeros(k));
+    } else {
+      classWeight = classBias = classLogs = headWeight = headBias = headLogs = null;
+    }
     store.allocate(backend);
   }
 
@@ -150,13 +171,25 @@ public final class Glow implements AutoCloseable {
     final List<DeviceBuffer> splits;
     DeviceBuffer top;
     final Map<FlowStep, FlowStep.Stored> stored;
+    final DeviceBuffer labels;
+    DeviceBuffer logits;
+    DeviceBuffer crossEntropy;
 
-    Pass(int batch, DeviceBuffer objective, List<DeviceBuffer> splits, DeviceBuffer top, Map<FlowStep, FlowStep.Stored> stored) {
+    Pass(int batch, DeviceBuffer objective, List<DeviceBuffer> splits, DeviceBuffer top, Map<FlowStep, FlowStep.Stored> stored,
+        DeviceBuffer labels) {
       this.batch = batch;
       this.objective = objective;
       this.splits = splits;
       this.top = top;
       this.stored = stored;
+      this.labels = labels;
+    }
+
+    /** Per-image cross-entropy (nats) of the classifier head, or null for an unconditional model. */
+    public double[] crossEntropy() {
+      if (crossEntropy == null) return null;
+      be.synchronize();
+      return be.downloadDoubles(crossEntropy);
     }
 
     /** Per-image objective log p(x) in nats (the discrete-data term −D·log nBins included). */
@@ -171,6 +204,8 @@ public final class Glow implements AutoCloseable {
       splits.forEach(DeviceBuffer::close);
       if (top != null) top.close();
       if (stored != null) stored.values().forEach(FlowStep.Stored::close);
+      if (logits != null) logits.close();
+      if (crossEntropy != null) crossEntropy.close();
     }
   }
 
@@ -178,8 +213,8 @@ public final class Glow implements AutoCloseable {
     x.require(DType.F32, imageShape(n).count(), "image batch " + imageShape(n));
   }
 
-  /** The top prior's parameters h [n, 2C, h, w] (zeros, or the learned zero-conv of zeros). */
-  private DeviceBuffer topParameters(int n) {
+  /** The top prior's own parameters [n, 2C, h, w]: zeros, or the learned zero-conv of zeros. */
+  private DeviceBuffer topPriorOutput(int n) {
     Nchw hs = topShape(n).withChannels(2 * topShape.c());
     DeviceBuffer h = be.zeros(DType.F32, hs.count());
     if (topPrior != null)
@@ -189,27 +224,60 @@ public final class Glow implements AutoCloseable {
     return h;
   }
 
+  /** The top prior's parameters h: its own, plus the class embedding of the labels when conditional. */
+  private DeviceBuffer topParameters(int n, DeviceBuffer labels) {
+    DeviceBuffer h = topPriorOutput(n);
+    if (cfg.conditional())
+      ConditionalOps.priorAdd(be, labels, classWeight.value(), classBias.value(), classLogs.value(), n, 2 * topShape.c(),
+          topShape.hw(), cfg.classes(), h);
+    return h;
+  }
+
+  /** Uploads class labels, checking each is in [0, classes). */
+  public DeviceBuffer labels(int[] y) {
+    if (!cfg.conditional()) throw new IllegalArgumentException("this model is not class-conditional: it takes no labels");
+    for (int v : y)
+      if (v < 0 || v >= cfg.classes()) throw new IllegalArgumentException("label " + v + " outside 0.." + (cfg.classes() - 1));
+    return be.uploadNew(y);
+  }
+
+  private void checkLabels(DeviceBuffer labels, int n) {
+    if (cfg.conditional() && labels == null)
+      throw new IllegalArgumentException("this model is class-conditional (" + cfg.classes() + " classes): give the labels");
+    if (labels != null) labels.require(DType.I32, n, "class labels");
+  }
+
   /** Data-dependent init of every actnorm from this batch (glow-spec §4); runs once. */
   public void initialize(DeviceBuffer x, int n) {
+    initialize(x, null, n);
+  }
+
+  public void initialize(DeviceBuffer x, DeviceBuffer labels, int n) {
     if (initialized) throw new IllegalStateException("actnorm data-dependent init has already run for this model");
-    try (Pass p = forward(x, n, BackwardMode.REVERSIBLE, true)) {
+    try (Pass p = forward(x, labels, n, BackwardMode.REVERSIBLE, true)) {
       initialized = true;
     }
   }
 
   /** Runs the flow on preprocessed images x ([n, C, H, W], values in [−0.5, 0.5)). */
   public Pass forward(DeviceBuffer x, int n, BackwardMode mode) {
-    return forward(x, n, mode, false);
+    return forward(x, null, n, mode, false);
   }
 
-  private Pass forward(DeviceBuffer x, int n, BackwardMode mode, boolean init) {
+  /** As {@link #forward(DeviceBuffer, int, BackwardMode)} for a class-conditional model, with labels [n]. */
+  public Pass forward(DeviceBuffer x, DeviceBuffer labels, int n, BackwardMode mode) {
+    return forward(x, labels, n, mode, false);
+  }
+
+  private Pass forward(DeviceBuffer x, DeviceBuffer labels, int n, BackwardMode mode, boolean init) {
     checkImages(x, n);
+    checkLabels(labels, n);
     double[] start = new double[n];
     Arrays.fill(start, -cfg.dimensions() * Math.log(cfg.bins()));
     DeviceBuffer objective = be.uploadNew(start);
     List<DeviceBuffer> splits = new ArrayList<>();
     Map<FlowStep, FlowStep.Stored> stored = mode == BackwardMode.STORED ? new HashMap<>() : null;
-    Pass pass = new Pass(n, objective, splits, null, stored);
+    Pass pass = new Pass(n, objective, splits, null, stored, labels);
     try {
       DeviceBuffer z = be.allocate(DType.F32, x.count());
       be.copy(x, z);
@@ -233,8 +301,14 @@ public final class Glow implements AutoCloseable {
         }
       }
       pass.top = z;
-      try (DeviceBuffer h = topParameters(n)) {
+      try (DeviceBuffer h = topParameters(n, labels)) {
         PriorOps.logp(be, z, h, PriorLayout.HALVES, topShape(n), objective);
+      }
+      if (cfg.conditional()) {
+        pass.logits = be.allocate(DType.F32, (long) n * cfg.classes());
+        pass.crossEntropy = be.allocate(DType.F64, n);
+        ConditionalOps.headForward(be, z, headWeight.value(), headBias.value(), headLogs.value(), labels, n, topShape.c(),
+            topShape.hw(), cfg.classes(), pass.logits, pass.crossEntropy);
       }
       return pass;
     } catch (RuntimeException e) {
@@ -274,12 +348,31 @@ public final class Glow implements AutoCloseable {
       pass.top = null;
       DeviceBuffer dz = be.allocate(DType.F32, top.count());
       Nchw hs = top.withChannels(2 * top.c());
-      try (DeviceBuffer h = topParameters(n); DeviceBuffer dh = be.allocate(DType.F32, hs.count())) {
+      try (DeviceBuffer hOwn = topPriorOutput(n); DeviceBuffer h = be.allocate(DType.F32, hs.count());
+          DeviceBuffer dh = be.allocate(DType.F32, hs.count())) {
+        be.copy(hOwn, h);
+        if (cfg.conditional())
+          ConditionalOps.priorAdd(be, pass.labels, classWeight.value(), classBias.value(), classLogs.value(), n, hs.c(), hs.hw(),
+              cfg.classes(), h);
         PriorOps.backward(be, z, h, PriorLayout.HALVES, top, dobj, dz, dh);
+        if (cfg.conditional())
+          ConditionalOps.priorBackward(be, pass.labels, classWeight.value(), classBias.value(), classLogs.value(), dh, n, hs.c(),
+              hs.hw(), cfg.classes(), classWeight.grad(), classBias.grad(), classLogs.grad());
         if (topPrior != null)
           try (DeviceBuffer zeros = be.zeros(DType.F32, hs.count())) {
-            topPrior.backward(be, zeros, hs, h, dh, null);
+            topPrior.backward(be, zeros, hs, hOwn, dh, null);
           }
+      }
+      if (cfg.conditional()) {
+        // loss = bpd + yWeight·CE/ln 2, averaged over the batch.
+        double[] w = new double[n];
+        Arrays.fill(w, cfg.yWeight() / (n * Math.log(2)));
+        int k = cfg.classes();
+        try (DeviceBuffer dce = be.uploadNew(w);
+            DeviceBuffer headGrads = store.grads().slice(headWeight.offset(), (long) k * top.c() + 2L * k)) {
+          ConditionalOps.headBackward(be, z, headWeight.value(), headLogs.value(), pass.labels, pass.logits, dce, n, top.c(),
+              top.hw(), k, dz, headGrads);
+        }
       }
       for (int i = stages.size() - 1; i >= 0; i--) {
         Stage st = stages.get(i);
@@ -334,14 +427,23 @@ public final class Glow implements AutoCloseable {
 
   /** Per-image log-likelihood in nats of preprocessed images (no gradients kept). */
   public double[] logLikelihood(DeviceBuffer x, int n) {
-    try (Pass p = forward(x, n, BackwardMode.REVERSIBLE)) {
+    return logLikelihood(x, null, n);
+  }
+
+  /** Per-image log-likelihood; for a class-conditional model log p(x | y) with labels [n]. */
+  public double[] logLikelihood(DeviceBuffer x, DeviceBuffer labels, int n) {
+    try (Pass p = forward(x, labels, n, BackwardMode.REVERSIBLE)) {
       return p.logLikelihood();
     }
   }
 
   /** Encodes images to latents. */
   public Latents encode(DeviceBuffer x, int n) {
-    Pass p = forward(x, n, BackwardMode.REVERSIBLE);
+    return encode(x, null, n);
+  }
+
+  public Latents encode(DeviceBuffer x, DeviceBuffer labels, int n) {
+    Pass p = forward(x, labels, n, BackwardMode.REVERSIBLE);
     Latents latents = new Latents(new ArrayList<>(p.splits), p.top, n);
     p.splits.clear();
     p.top = null;
@@ -358,7 +460,13 @@ public final class Glow implements AutoCloseable {
 
   /** Samples n images at temperature T (the std of every prior sample is multiplied by T). */
   public DeviceBuffer sample(int n, float temperature, long seed) {
-    try (DeviceBuffer h = topParameters(n); DeviceBuffer z = be.allocate(DType.F32, topShape(n).count())) {
+    return sample(n, temperature, seed, null);
+  }
+
+  /** Samples of the given classes (labels [n]) from a class-conditional model. */
+  public DeviceBuffer sample(int n, float temperature, long seed, DeviceBuffer labels) {
+    checkLabels(labels, n);
+    try (DeviceBuffer h = topParameters(n, labels); DeviceBuffer z = be.allocate(DType.F32, topShape(n).count())) {
       PriorOps.sample(be, h, PriorLayout.HALVES, topShape(n), temperature, seed, z);
       return inverse(n, z, null, temperature, seed);
     }

@@ -25,8 +25,12 @@ public final class Trainer implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(Trainer.class.getName());
 
   /** What one step did. */
+  /**
+   * @param crossEntropy mean classifier cross-entropy (nats) of a class-conditional model, NaN otherwise;
+   *     the loss is bpd + yWeight·crossEntropy/ln 2
+   */
   public record StepResult(long step, double bpd, double gradNorm, double learningRate, boolean skipped,
-      double rebuildError, boolean storedFallback) {}
+      double rebuildError, boolean storedFallback, double crossEntropy) {}
 
   /** Training stopped because too many steps in a row had a non-finite loss or gradient. */
   public static final class DivergedException extends RuntimeException {
@@ -102,14 +106,22 @@ public final class Trainer implements AutoCloseable {
 
   /** One optimization step on a batch of n preprocessed images on the device. */
   public StepResult step(DeviceBuffer images, int n) {
+    return step(images, null, n);
+  }
+
+  /** One step of a class-conditional model: labels [n] on the device (null for unconditional models). */
+  public StepResult step(DeviceBuffer images, DeviceBuffer labels, int n) {
     model.parameters().zeroGrads();
     boolean reversible = settings.mode() == BackwardMode.REVERSIBLE;
     double bpd;
+    double crossEntropy = Double.NaN;
     double rebuildError = Double.NaN;
-    try (Glow.Pass pass = model.forward(images, n, settings.mode())) {
+    try (Glow.Pass pass = model.forward(images, labels, n, settings.mode())) {
       double sum = 0;
       for (double lp : pass.logLikelihood()) sum += lp;
       bpd = -sum / (n * model.config().dimensions() * Math.log(2));
+      double[] ce = pass.crossEntropy();
+      if (ce != null) crossEntropy = java.util.Arrays.stream(ce).average().orElse(Double.NaN);
       try (DeviceBuffer rebuilt = model.backward(pass)) {
         if (reversible) rebuildError = rebuildError(images, rebuilt);
       }
@@ -117,20 +129,20 @@ public final class Trainer implements AutoCloseable {
     boolean fallback = reversible && Double.isFinite(bpd) && !(rebuildError <= settings.maxRebuildError());
     if (fallback) {
       model.parameters().zeroGrads();
-      try (Glow.Pass pass = model.forward(images, n, BackwardMode.STORED); DeviceBuffer unused = model.backward(pass)) {
+      try (Glow.Pass pass = model.forward(images, labels, n, BackwardMode.STORED); DeviceBuffer unused = model.backward(pass)) {
         be.synchronize();
       }
     }
     double gradNorm = Math.sqrt(ReduceOps.sumSquares(be, model.parameters().grads()));
     double lr = learningRate();
-    if (!Double.isFinite(bpd) || !Double.isFinite(gradNorm)) {
+    if (!Double.isFinite(bpd) || !Double.isFinite(gradNorm) || (labels != null && !Double.isFinite(crossEntropy))) {
       badInARow++;
       LOG.warning(String.format("step %d skipped: loss %s, gradient norm %s (%d non-finite in a row)", step + 1, bpd,
           gradNorm, badInARow));
       if (badInARow >= settings.maxBadStepsInARow())
         throw new DivergedException("training diverged: " + badInARow + " steps in a row had a non-finite loss or gradient"
             + " (last loss " + bpd + "); try a lower learning rate, a longer warm-up or --clip-grad-norm");
-      return new StepResult(step, bpd, gradNorm, lr, true, rebuildError, fallback);
+      return new StepResult(step, bpd, gradNorm, lr, true, rebuildError, fallback, crossEntropy);
     }
     badInARow = 0;
     float scale = settings.clipNorm() > 0 && gradNorm > settings.clipNorm() ? (float) (settings.clipNorm() / gradNorm) : 1f;
@@ -141,7 +153,7 @@ public final class Trainer implements AutoCloseable {
     else OptimizerOps.adam(be, model.parameters().values(), model.parameters().grads(), moment1, moment2, step, hyper, scale);
     if (average != null) OptimizerOps.polyak(be, model.parameters().values(), settings.polyakDecay(), average);
     imagesSeen += n;
-    return new StepResult(step, bpd, gradNorm, lr, false, rebuildError, fallback);
+    return new StepResult(step, bpd, gradNorm, lr, false, rebuildError, fallback, crossEntropy);
   }
 
   /** max |rebuilt − input| of the reversible backward. */
