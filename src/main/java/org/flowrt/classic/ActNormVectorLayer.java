@@ -13,7 +13,7 @@ import org.flowrt.ops.Nchw;
  * diagonal scaling layer (no bias: b stays 0); otherwise an actnorm with data-dependent init.
  * Closed form both ways; gradients in the normalizing direction.
  */
-final class ActNormVectorLayer implements VectorLayer {
+final class ActNormVectorLayer extends NormalizingLayer {
   private final int dim;
   private final boolean scaleOnly;
   private final Param bias;
@@ -33,16 +33,6 @@ final class ActNormVectorLayer implements VectorLayer {
   @Override
   public String describe() {
     return scaleOnly ? "diagonal scaling" : "actnorm";
-  }
-
-  @Override
-  public boolean evaluates(Direction direction) {
-    return true;
-  }
-
-  @Override
-  public boolean trains(Direction direction) {
-    return direction == Direction.NORMALIZING;
   }
 
   /** A zero bias for the scale-only layer (its gradient goes to a scratch buffer). */
@@ -68,8 +58,7 @@ final class ActNormVectorLayer implements VectorLayer {
   @Override
   public DeviceBuffer backward(Backend be, Direction direction, DeviceBuffer x, DeviceBuffer y, DeviceBuffer dy,
       DeviceBuffer dlogdet, int n) {
-    if (direction != Direction.NORMALIZING)
-      throw new DirectionException(describe() + " has gradients only in the normalizing direction (data → base)");
+    requireTrainable(direction);
     DeviceBuffer dx = be.allocate(DType.F32, (long) n * dim);
     try (DeviceBuffer b = biasOf(be); DeviceBuffer scratch = bias == null ? be.allocate(DType.F32, dim) : null) {
       ActNormOps.backward(be, y, dy, b, logs.value(), 1f, false, shape(n), dx, null, dlogdet,

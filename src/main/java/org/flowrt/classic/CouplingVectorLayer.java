@@ -16,7 +16,7 @@ import org.flowrt.ops.Nchw;
  * function; parity alternates which half conditions the other. Closed form both ways; gradients in
  * the normalizing direction.
  */
-final class CouplingVectorLayer implements VectorLayer {
+final class CouplingVectorLayer extends NormalizingLayer {
   private final CouplingOps.Spec spec;
   private final int dim;
   private final Mlp mlp;
@@ -40,16 +40,6 @@ final class CouplingVectorLayer implements VectorLayer {
   }
 
   @Override
-  public boolean evaluates(Direction direction) {
-    return true;
-  }
-
-  @Override
-  public boolean trains(Direction direction) {
-    return direction == Direction.NORMALIZING;
-  }
-
-  @Override
   public DeviceBuffer apply(Backend be, Direction direction, DeviceBuffer x, int n, DeviceBuffer logdet) {
     Nchw s = shape(n);
     DeviceBuffer y = be.allocate(DType.F32, s.count());
@@ -68,8 +58,7 @@ final class CouplingVectorLayer implements VectorLayer {
   @Override
   public DeviceBuffer backward(Backend be, Direction direction, DeviceBuffer x, DeviceBuffer y, DeviceBuffer dy,
       DeviceBuffer dlogdet, int n) {
-    if (direction != Direction.NORMALIZING)
-      throw new DirectionException(describe() + " has gradients only in the normalizing direction (data → base)");
+    requireTrainable(direction);
     Nchw s = shape(n);
     DeviceBuffer dx = be.allocate(DType.F32, s.count());
     be.copy(dy, dx);

@@ -4,6 +4,7 @@ import java.util.Random;
 import org.flowrt.backend.Backend;
 import org.flowrt.backend.DType;
 import org.flowrt.backend.DeviceBuffer;
+import org.flowrt.glow.Init;
 import org.flowrt.glow.ParameterStore;
 import org.flowrt.ops.Nchw;
 import org.flowrt.ops.ReshapeOps;
@@ -20,14 +21,7 @@ final class PermutationVectorLayer implements VectorLayer {
     this.dim = dim;
     this.shuffled = shuffle;
     this.store = store;
-    int[] p = new int[dim];
-    for (int i = 0; i < dim; i++) p[i] = shuffle ? i : dim - 1 - i;
-    if (shuffle)
-      for (int i = dim - 1; i > 0; i--) {
-        int j = random.nextInt(i + 1), t = p[i];
-        p[i] = p[j];
-        p[j] = t;
-      }
+    int[] p = Init.permutation(dim, shuffle, random);
     perm = store.addIntegers(name + ".perm", p);
     inverse = store.addIntegers(name + ".inverse_perm", ReshapeOps.inversePermutation(p));
   }

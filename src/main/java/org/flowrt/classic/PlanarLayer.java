@@ -9,7 +9,7 @@ import org.flowrt.glow.ParameterStore;
 import org.flowrt.ops.ClassicFlowOps;
 
 /** Planar flow z → z + û·tanh(wᵀz + b): closed form (and gradients) only in the generative direction. */
-final class PlanarLayer implements VectorLayer {
+final class PlanarLayer extends GenerativeLayer {
   private final int dim;
   private final Param w;
   private final Param u;
@@ -37,16 +37,6 @@ final class PlanarLayer implements VectorLayer {
     return "planar flow";
   }
 
-  @Override
-  public boolean evaluates(Direction direction) {
-    return direction == Direction.GENERATIVE;
-  }
-
-  @Override
-  public boolean trains(Direction direction) {
-    return direction == Direction.GENERATIVE;
-  }
-
   private DeviceBuffer uHat(Backend be) {
     DeviceBuffer uh = be.allocate(DType.F32, dim);
     ClassicFlowOps.planarReparam(be, w.value(), u.value(), dim, uh);
@@ -55,9 +45,7 @@ final class PlanarLayer implements VectorLayer {
 
   @Override
   public DeviceBuffer apply(Backend be, Direction direction, DeviceBuffer x, int n, DeviceBuffer logdet) {
-    if (direction != Direction.GENERATIVE)
-      throw new DirectionException("a planar flow is closed-form only in the generative direction z → x (its inverse"
-          + " has no closed form): use it to sample and for variational inference, not for the density of given data");
+    requireGenerative(direction);
     DeviceBuffer y = be.allocate(DType.F32, (long) n * dim);
     try (DeviceBuffer uh = uHat(be)) {
       ClassicFlowOps.planarForward(be, x, w.value(), uh, b.value(), n, dim, y, logdet);

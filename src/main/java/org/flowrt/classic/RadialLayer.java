@@ -9,7 +9,7 @@ import org.flowrt.glow.ParameterStore;
 import org.flowrt.ops.ClassicFlowOps;
 
 /** Radial flow z → z + β/(α + r)·(z − z0): closed form (and gradients) only in the generative direction. */
-final class RadialLayer implements VectorLayer {
+final class RadialLayer extends GenerativeLayer {
   private final int dim;
   private final Param z0;
   private final Param params;
@@ -29,20 +29,8 @@ final class RadialLayer implements VectorLayer {
   }
 
   @Override
-  public boolean evaluates(Direction direction) {
-    return direction == Direction.GENERATIVE;
-  }
-
-  @Override
-  public boolean trains(Direction direction) {
-    return direction == Direction.GENERATIVE;
-  }
-
-  @Override
   public DeviceBuffer apply(Backend be, Direction direction, DeviceBuffer x, int n, DeviceBuffer logdet) {
-    if (direction != Direction.GENERATIVE)
-      throw new DirectionException("a radial flow is closed-form only in the generative direction z → x (its inverse"
-          + " has no closed form): use it to sample and for variational inference, not for the density of given data");
+    requireGenerative(direction);
     DeviceBuffer y = be.allocate(DType.F32, (long) n * dim);
     ClassicFlowOps.radialForward(be, x, z0.value(), params.value(), n, dim, y, logdet);
     return y;

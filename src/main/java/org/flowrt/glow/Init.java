@@ -78,6 +78,19 @@ public final class Init {
     return new Lu(perm, lower, upper, sign, logS);
   }
 
+  /** The reversed order of 0..c−1, or a seeded Fisher–Yates shuffle of it. */
+  public static int[] permutation(int c, boolean shuffle, Random random) {
+    int[] p = new int[c];
+    for (int i = 0; i < c; i++) p[i] = shuffle ? i : c - 1 - i;
+    if (shuffle)
+      for (int i = c - 1; i > 0; i--) {
+        int j = random.nextInt(i + 1), t = p[i];
+        p[i] = p[j];
+        p[j] = t;
+      }
+    return p;
+  }
+
   static float[] toFloat(double[] v) {
     float[] f = new float[v.length];
     for (int i = 0; i < v.length; i++) f[i] = (float) v[i];

@@ -39,14 +39,7 @@ final class PermutationLayer {
       }
       case NONE -> {}
       case REVERSE, SHUFFLE -> {
-        int[] p = new int[c];
-        for (int i = 0; i < c; i++) p[i] = kind == Permutation.REVERSE ? c - 1 - i : i;
-        if (kind == Permutation.SHUFFLE)
-          for (int i = c - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1), t = p[i];
-            p[i] = p[j];
-            p[j] = t;
-          }
+        int[] p = Init.permutation(c, kind == Permutation.SHUFFLE, random);
         perm = store.addIntegers(name + ".perm", p);
         inversePerm = store.addIntegers(name + ".inverse_perm", ReshapeOps.inversePermutation(p));
       }
