@@ -2,9 +2,9 @@
 //   channel_moments: per channel c, S1 = Σ a and S2 = Σ a·b over (n, h, w), as per-chunk partials in
 //     double (grid: x = chunk of samples, y = channel). Used for actnorm's data-dependent init (a = b = x).
 //     Moves 2 floats in per element (1 when a == b), 2 FLOPs per element.
-//   sum_squares_partial + sum_partials: Σ x² over a flat array (gradient norm, finiteness check).
-//   max_abs_diff_partial + max_partials: max |a − b| (NaN-propagating) — the reversible backward's
-//     check of its rebuilt input. 8 B per element.
+//   flat_reduce_partial + flat_reduce_final: over a flat array, Σ x² (gradient norm, finiteness
+//     check) or max |a − b| (NaN-propagating: the reversible backward's check of its rebuilt
+//     input). 4–8 B per element.
 //   axpy: y += alpha·x (accumulating a gradient that reaches a tensor by two paths). 12 B, 2 FLOPs.
 // Checked by ReduceSuite (float64 Java reference, seeded random data, awkward shapes).
 #include "portable.h"
@@ -39,50 +39,39 @@ extern "C" __global__ void channel_moments(const float* a, const float* b, int N
 }
 FLOWRT_HOST_KERNEL(channel_moments)
 
-extern "C" __global__ void sum_squares_partial(const float* x, long long n, double* partial) {
+enum FlatReduction { REDUCE_SUM_SQUARES = 0, REDUCE_MAX_ABS_DIFF = 1 };
+
+// Sum or maximum (NaN-propagating, so a broken value is never hidden) of two partial results.
+FLOWRT_DEVICE double combine(int op, double acc, double v) {
+  if (op == REDUCE_SUM_SQUARES) return acc + v;
+  return v <= acc ? acc : v;
+}
+
+// partial[block] = Σ x² (REDUCE_SUM_SQUARES; b unused) or max |a − b| (REDUCE_MAX_ABS_DIFF) over
+// the block's slice of a flat array.
+extern "C" __global__ void flat_reduce_partial(const float* a, const float* b, int op, long long n, double* partial) {
   long long begin, end;
   chunk_bounds(n, blockIdx.x, gridDim.x, &begin, &end);
-  double s = 0.0;
-  IndexRange r = block_range(end - begin);
-  for (long long i = begin + r.begin; i < begin + r.end; i += r.step) s += (double)x[i] * x[i];
-  s = block_sum(s);
-  if (threadIdx.x == 0) partial[blockIdx.x] = s;
-}
-FLOWRT_HOST_KERNEL(sum_squares_partial)
-
-// out[0] = Σ partial[0..count) in a fixed order (one block), so results are reproducible.
-extern "C" __global__ void sum_partials(const double* partial, int count, double* out) {
-  double s = 0.0;
-  IndexRange r = block_range(count);
-  for (long long i = r.begin; i < r.end; i += r.step) s += partial[i];
-  s = block_sum(s);
-  if (threadIdx.x == 0) out[0] = s;
-}
-FLOWRT_HOST_KERNEL(sum_partials)
-
-extern "C" __global__ void max_abs_diff_partial(const float* a, const float* b, long long n, double* partial) {
-  long long begin, end;
-  chunk_bounds(n, blockIdx.x, gridDim.x, &begin, &end);
-  double m = 0.0;
+  double acc = 0.0;
   IndexRange r = block_range(end - begin);
   for (long long i = begin + r.begin; i < begin + r.end; i += r.step) {
-    double d = fabs((double)a[i] - (double)b[i]);
-    if (!(d <= m)) m = d;
+    double v = op == REDUCE_SUM_SQUARES ? (double)a[i] * a[i] : fabs((double)a[i] - (double)b[i]);
+    acc = combine(op, acc, v);
   }
-  m = block_max_nan(m);
-  if (threadIdx.x == 0) partial[blockIdx.x] = m;
+  acc = op == REDUCE_SUM_SQUARES ? block_sum(acc) : block_max_nan(acc);
+  if (threadIdx.x == 0) partial[blockIdx.x] = acc;
 }
-FLOWRT_HOST_KERNEL(max_abs_diff_partial)
+FLOWRT_HOST_KERNEL(flat_reduce_partial)
 
-extern "C" __global__ void max_partials(const double* partial, int count, double* out) {
-  double m = 0.0;
+// out[0] = the partials combined in a fixed order (one block), so results are reproducible.
+extern "C" __global__ void flat_reduce_final(const double* partial, int count, int op, double* out) {
+  double acc = 0.0;
   IndexRange r = block_range(count);
-  for (long long i = r.begin; i < r.end; i += r.step)
-    if (!(partial[i] <= m)) m = partial[i];
-  m = block_max_nan(m);
-  if (threadIdx.x == 0) out[0] = m;
+  for (long long i = r.begin; i < r.end; i += r.step) acc = combine(op, acc, partial[i]);
+  acc = op == REDUCE_SUM_SQUARES ? block_sum(acc) : block_max_nan(acc);
+  if (threadIdx.x == 0) out[0] = acc;
 }
-FLOWRT_HOST_KERNEL(max_partials)
+FLOWRT_HOST_KERNEL(flat_reduce_final)
 
 extern "C" __global__ void axpy(const float* x, float alpha, long long n, float* y) {
   IndexRange r = grid_range(n);

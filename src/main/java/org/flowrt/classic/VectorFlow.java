@@ -13,7 +13,8 @@ import org.flowrt.ops.Nchw;
 import org.flowrt.ops.PriorLayout;
 import org.flowrt.ops.PriorOps;
 import org.flowrt.ops.ReduceOps;
-import org.flowrt.train.Adam;
+import org.flowrt.train.Optimizer;
+import org.flowrt.train.OptimizerKind;
 
 /**
  * A flow on vectors of dimension d over a standard normal base, built from any mix of NICE and
@@ -33,7 +34,8 @@ public final class VectorFlow implements AutoCloseable {
   private final int dim;
   private final ParameterStore store;
   private final List<VectorLayer> layers;
-  private final Adam adam;
+  private final Optimizer optimizer;
+  private final float learningRate;
   private boolean initialized;
 
   private VectorFlow(Backend be, int dim, ParameterStore store, List<VectorLayer> layers, float learningRate) {
@@ -42,7 +44,8 @@ public final class VectorFlow implements AutoCloseable {
     this.store = store;
     this.layers = layers;
     store.allocate(be);
-    this.adam = new Adam(be, store, learningRate);
+    this.optimizer = new Optimizer(be, store, OptimizerKind.ADAM, 0.9f, 0.999f);
+    this.learningRate = learningRate;
   }
 
   /** Assembles a stack layer by layer. */
@@ -376,12 +379,12 @@ public final class VectorFlow implements AutoCloseable {
     if (!Double.isFinite(objective) || !Double.isFinite(norm))
       throw new IllegalStateException("training diverged: objective " + objective + ", gradient norm " + norm
           + "; lower the learning rate or clip gradients");
-    adam.apply(norm, clip);
+    optimizer.apply(learningRate, Optimizer.clipScale(norm, clip));
   }
 
   @Override
   public void close() {
-    adam.close();
+    optimizer.close();
     store.close();
   }
 

@@ -8,7 +8,7 @@ import org.flowrt.backend.Backend;
 import org.flowrt.backend.DeviceBuffer;
 import org.flowrt.data.Datasets;
 import org.flowrt.data.ImageDataset;
-import org.flowrt.data.Preprocess;
+import org.flowrt.data.BatchLoader;
 import org.flowrt.glow.Glow;
 import org.flowrt.glow.Latents;
 import org.flowrt.io.Safetensors;
@@ -37,17 +37,10 @@ final class EncodeCommand implements Callable<Integer> {
       data.imageSize = glow.config().height();
       ImageDataset test = data.open(Datasets.Split.TEST, glow.config().levels());
       int n = Math.min(count, test.size());
-      int px = test.pixels();
-      float[] x = new float[n * px];
-      int[] y = new int[n];
-      byte[] buf = new byte[px];
-      for (int i = 0; i < n; i++) {
-        test.image(i, buf);
-        Preprocess.toModel(buf, px, glow.config().nBits(), null, x, i * px);
-        y[i] = test.label(i);
-      }
+      BatchLoader.Batch batch = BatchLoader.gather(test, n, i -> i, glow.config().nBits(), null, 0);
       Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
-      try (DeviceBuffer xb = be.uploadNew(x); DeviceBuffer yb = TrainCommand.labels(glow, y); Latents z = glow.encode(xb, yb, n)) {
+      try (DeviceBuffer xb = be.uploadNew(batch.images()); DeviceBuffer yb = TrainCommand.labels(glow, batch.labels());
+          Latents z = glow.encode(xb, yb, n)) {
         be.synchronize();
         for (int i = 0; i < z.splits().size(); i++) {
           Nchw s = glow.splitShape(i, n);

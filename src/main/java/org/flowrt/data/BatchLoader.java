@@ -3,6 +3,7 @@ package org.flowrt.data;
 import java.util.SplittableRandom;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.function.IntUnaryOperator;
 
 /**
  * Training batches prepared on a background thread so the device never waits on the host. Batch t
@@ -53,16 +54,24 @@ public final class BatchLoader implements AutoCloseable {
     long epoch = step / perEpoch;
     int[] perm = permutation(epoch);
     int first = (int) ((step % perEpoch) * batch);
-    int px = data.pixels();
-    float[] images = new float[batch * px];
-    int[] labels = new int[batch];
-    byte[] buf = new byte[px];
     SplittableRandom noise = new SplittableRandom(seed ^ (0xD1B54A32D192ED03L * (step + 1)));
-    for (int b = 0; b < batch; b++) {
-      int index = perm[first + b];
-      data.image(index, buf);
+    return gather(data, batch, b -> perm[first + b], nBits, noise, step);
+  }
+
+  /**
+   * Images index(0), …, index(n − 1) of a dataset, preprocessed for the model (dequantization
+   * noise from `noise`, none when null), with their labels.
+   */
+  public static Batch gather(ImageDataset data, int n, IntUnaryOperator index, int nBits, SplittableRandom noise, long step) {
+    int px = data.pixels();
+    float[] images = new float[n * px];
+    int[] labels = new int[n];
+    byte[] buf = new byte[px];
+    for (int b = 0; b < n; b++) {
+      int i = index.applyAsInt(b);
+      data.image(i, buf);
       Preprocess.toModel(buf, px, nBits, noise, images, b * px);
-      labels[b] = data.label(index);
+      labels[b] = data.label(i);
     }
     return new Batch(step, images, labels);
   }

@@ -58,18 +58,18 @@ final class CouplingLayer {
    * from the kept part of y, which the coupling does not change.
    */
   void backward(Backend be, DeviceBuffer y, DeviceBuffer dy, Nchw s, DeviceBuffer dlogdet, Stored stored) {
-    Stored use = stored != null ? stored : new Stored(conditioner(be, y, s), null);
-    CouplingNetwork.Activations act = stored != null ? stored.activations() : network.forward(be, use.cond(), spec.conditioner(s), false);
+    DeviceBuffer cond = stored != null ? stored.cond() : conditioner(be, y, s);
+    CouplingNetwork.Activations act = stored != null ? stored.activations() : network.forward(be, cond, spec.conditioner(s), false);
     try (DeviceBuffer dh = be.allocate(DType.F32, spec.networkOutput(s).count())) {
       // Stored mode has the input already; rebuilding it (y/scale) would only risk 0/0 where scales underflow.
       CouplingOps.backward(be, spec, y, dy, act.h, stored == null, s, dlogdet, dh);
-      try (DeviceBuffer dcond = network.backward(be, use.cond(), spec.conditioner(s), act, dh)) {
+      try (DeviceBuffer dcond = network.backward(be, cond, spec.conditioner(s), act, dh)) {
         CouplingOps.conditionerBackward(be, spec, dcond, s, dy);
       }
     } finally {
       if (stored == null) {
         act.close();
-        use.cond().close();
+        cond.close();
       }
     }
   }

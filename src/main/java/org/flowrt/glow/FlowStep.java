@@ -1,5 +1,6 @@
 package org.flowrt.glow;
 
+import java.util.Map;
 import java.util.Random;
 import org.flowrt.backend.Backend;
 import org.flowrt.backend.DType;
@@ -29,20 +30,16 @@ final class FlowStep {
   }
 
   /**
-   * z (consumed) → returned buffer; logdet accumulates. With `keep` the step's activations are added
-   * to `stored` (stored-activation mode).
+   * z (consumed) → returned buffer; logdet accumulates. When `stored` is given (stored-activation
+   * mode) the step keeps its activations there under itself.
    */
-  DeviceBuffer forward(Backend be, DeviceBuffer z, Nchw s, DeviceBuffer logdet, boolean init, Stored[] stored, int index) {
+  DeviceBuffer forward(Backend be, DeviceBuffer z, Nchw s, DeviceBuffer logdet, boolean init, Map<FlowStep, Stored> stored) {
     actnorm.forward(be, z, s, z, logdet, init);
     DeviceBuffer y = be.allocate(DType.F32, s.count());
     permutation.forward(be, z, s, y, logdet);
-    if (stored != null) {
-      stored[index] = new Stored(z, null);
-    } else {
-      z.close();
-    }
     CouplingLayer.Stored c = coupling.forward(be, y, s, logdet, init, stored != null);
-    if (stored != null) stored[index] = new Stored(stored[index].permutationInput(), c);
+    if (stored != null) stored.put(this, new Stored(z, c));
+    else z.close();
     return y;
   }
 

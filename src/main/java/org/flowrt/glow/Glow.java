@@ -291,11 +291,7 @@ public final class Glow implements AutoCloseable {
             z = next;
           }
           case STEPS -> {
-            for (FlowStep step : st.steps()) {
-              FlowStep.Stored[] keep = stored == null ? null : new FlowStep.Stored[1];
-              z = step.forward(be, z, s, objective, init, keep, 0);
-              if (keep != null) stored.put(step, keep[0]);
-            }
+            for (FlowStep step : st.steps()) z = step.forward(be, z, s, objective, init, stored);
           }
           case SPLIT -> z = split(z, s, st.split(), objective, splits);
         }

@@ -80,8 +80,14 @@ public final class Init {
 
   /** The reversed order of 0..c−1, or a seeded Fisher–Yates shuffle of it. */
   public static int[] permutation(int c, boolean shuffle, Random random) {
+    return permutation(c, shuffle ? Permutation.SHUFFLE : Permutation.REVERSE, random);
+  }
+
+  /** The fixed channel order of a non-learned permutation: identity (NONE), reversed, or shuffled. */
+  static int[] permutation(int c, Permutation kind, Random random) {
+    boolean shuffle = kind == Permutation.SHUFFLE;
     int[] p = new int[c];
-    for (int i = 0; i < c; i++) p[i] = shuffle ? i : c - 1 - i;
+    for (int i = 0; i < c; i++) p[i] = kind == Permutation.REVERSE ? c - 1 - i : i;
     if (shuffle)
       for (int i = c - 1; i > 0; i--) {
         int j = random.nextInt(i + 1), t = p[i];

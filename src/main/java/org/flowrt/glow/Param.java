@@ -36,7 +36,8 @@ public final class Param {
     return n;
   }
 
-  long offset() {
+  /** Position of the first element in the store's flat parameter (and gradient) buffer. */
+  public long offset() {
     return offset;
   }
 

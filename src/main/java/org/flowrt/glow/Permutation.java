@@ -13,7 +13,7 @@ public enum Permutation {
   REVERSE("reverse"),
   /** A fixed random permutation. */
   SHUFFLE("shuffle"),
-  /** No permutation (the RealNVP preset alternates its masks instead). */
+  /** No permutation: the identity order (the RealNVP preset alternates its masks instead). */
   NONE("none");
 
   private final String cliName;

@@ -37,9 +37,8 @@ final class PermutationLayer {
         sign = store.add(name + ".sign", new int[] {c}, Init.toFloat(lu.sign()), false);
         logS = store.add(name + ".log_s", new int[] {c}, Init.toFloat(lu.logS()));
       }
-      case NONE -> {}
-      case REVERSE, SHUFFLE -> {
-        int[] p = Init.permutation(c, kind == Permutation.SHUFFLE, random);
+      case NONE, REVERSE, SHUFFLE -> {
+        int[] p = Init.permutation(c, kind, random);
         perm = store.addIntegers(name + ".perm", p);
         inversePerm = store.addIntegers(name + ".inverse_perm", ReshapeOps.inversePermutation(p));
       }
@@ -60,10 +59,6 @@ final class PermutationLayer {
 
   /** y = permute(x); y must not alias x. */
   void forward(Backend be, DeviceBuffer x, Nchw s, DeviceBuffer y, DeviceBuffer logdet) {
-    if (kind == Permutation.NONE) {
-      be.copy(x, y);
-      return;
-    }
     if (!learned()) {
       ReshapeOps.permuteChannels(be, x, store.integerBuffer(perm), s, y);
       return;
@@ -74,10 +69,6 @@ final class PermutationLayer {
   }
 
   void inverse(Backend be, DeviceBuffer y, Nchw s, DeviceBuffer x, DeviceBuffer logdet) {
-    if (kind == Permutation.NONE) {
-      be.copy(y, x);
-      return;
-    }
     if (!learned()) {
       ReshapeOps.permuteChannels(be, y, store.integerBuffer(inversePerm), s, x);
       return;
@@ -94,11 +85,6 @@ final class PermutationLayer {
    */
   void backward(Backend be, DeviceBuffer y, DeviceBuffer dy, Nchw s, DeviceBuffer xOut, DeviceBuffer dxOut,
       DeviceBuffer dlogdet, DeviceBuffer storedInput) {
-    if (kind == Permutation.NONE) {
-      be.copy(storedInput != null ? storedInput : y, xOut);
-      be.copy(dy, dxOut);
-      return;
-    }
     if (!learned()) {
       if (storedInput != null) be.copy(storedInput, xOut);
       else ReshapeOps.permuteChannels(be, y, store.integerBuffer(inversePerm), s, xOut);

@@ -20,12 +20,10 @@ public final class PlotCanvas {
   private final double extent;
   private final BufferedImage image;
   private final Graphics2D g;
-  private final int panels;
 
   public PlotCanvas(int size, double extent, int panels) {
     this.size = size;
     this.extent = extent;
-    this.panels = panels;
     image = new BufferedImage(size * panels, size + 24, BufferedImage.TYPE_INT_RGB);
     g = image.createGraphics();
     g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
@@ -120,9 +118,5 @@ public final class PlotCanvas {
     int gr = (int) Math.round(stops[i][1] + f * (stops[i + 1][1] - stops[i][1]));
     int b = (int) Math.round(stops[i][2] + f * (stops[i + 1][2] - stops[i][2]));
     return (r << 16) | (gr << 8) | b;
-  }
-
-  int panels() {
-    return panels;
   }
 }

@@ -5,6 +5,7 @@ import org.flowrt.backend.DType;
 import org.flowrt.backend.DeviceBuffer;
 import org.flowrt.backend.Grid;
 import org.flowrt.backend.Kernel;
+import org.flowrt.backend.KernelCode;
 
 /** Reductions and small elementwise helpers (cuda/reduce.cu). */
 public final class ReduceOps {
@@ -24,27 +25,43 @@ public final class ReduceOps {
     return Math.min(s.n(), be.chunks((long) s.n() * s.hw(), s.c()));
   }
 
+  /** The reductions of a whole flat buffer (codes match cuda/reduce.cu). */
+  private enum FlatReduction implements KernelCode {
+    SUM_SQUARES(0),
+    MAX_ABS_DIFF(1);
+
+    private final int code;
+
+    FlatReduction(int code) {
+      this.code = code;
+    }
+
+    @Override
+    public int code() {
+      return code;
+    }
+  }
+
+  private static double flatReduce(Backend be, FlatReduction op, DeviceBuffer a, DeviceBuffer b) {
+    int chunks = be.chunks(a.count(), 1);
+    try (DeviceBuffer partial = be.allocate(DType.F64, chunks); DeviceBuffer total = be.allocate(DType.F64, 1)) {
+      be.launch(Kernel.FLAT_REDUCE_PARTIAL, Grid.of(chunks), be.args().ptr(a).ptrOrNull(b).code(op).i64(a.count()).ptr(partial));
+      be.launch(Kernel.FLAT_REDUCE_FINAL, Grid.of(1), be.args().ptr(partial).i32(chunks).code(op).ptr(total));
+      return be.downloadDoubles(total)[0];
+    }
+  }
+
   /** Σ x² over the whole buffer, in double (non-finite when x holds a NaN or infinity). */
   public static double sumSquares(Backend be, DeviceBuffer x) {
     x.require(DType.F32, x.count(), "sum of squares input");
-    int chunks = be.chunks(x.count(), 1);
-    try (DeviceBuffer partial = be.allocate(DType.F64, chunks); DeviceBuffer total = be.allocate(DType.F64, 1)) {
-      be.launch(Kernel.SUM_SQUARES_PARTIAL, Grid.of(chunks), be.args().ptr(x).i64(x.count()).ptr(partial));
-      be.launch(Kernel.SUM_PARTIALS, Grid.of(1), be.args().ptr(partial).i32(chunks).ptr(total));
-      return be.downloadDoubles(total)[0];
-    }
+    return flatReduce(be, FlatReduction.SUM_SQUARES, x, null);
   }
 
   /** max |a − b| over two equal-sized buffers, in double; NaN when any difference is NaN. */
   public static double maxAbsDiff(Backend be, DeviceBuffer a, DeviceBuffer b) {
     a.require(DType.F32, a.count(), "max |a − b| input a");
     b.require(DType.F32, a.count(), "max |a − b| input b");
-    int chunks = be.chunks(a.count(), 1);
-    try (DeviceBuffer partial = be.allocate(DType.F64, chunks); DeviceBuffer total = be.allocate(DType.F64, 1)) {
-      be.launch(Kernel.MAX_ABS_DIFF_PARTIAL, Grid.of(chunks), be.args().ptr(a).ptr(b).i64(a.count()).ptr(partial));
-      be.launch(Kernel.MAX_PARTIALS, Grid.of(1), be.args().ptr(partial).i32(chunks).ptr(total));
-      return be.downloadDoubles(total)[0];
-    }
+    return flatReduce(be, FlatReduction.MAX_ABS_DIFF, a, b);
   }
 
   /** y += alpha·x. */

@@ -34,7 +34,7 @@ public final class Checkpoint {
     float[] all = be.downloadFloats(model.parameters().values());
     for (Param p : model.parameters().params()) {
       float[] v = new float[(int) p.count()];
-      System.arraycopy(all, (int) offsetOf(model, p), v, 0, v.length);
+      System.arraycopy(all, (int) p.offset(), v, 0, v.length);
       tensors.put(p.name(), Tensor.of(v, toLong(p.shape())));
     }
     for (Map.Entry<String, int[]> e : model.parameters().integerTensors().entrySet())
@@ -54,15 +54,6 @@ public final class Checkpoint {
       meta.put("settings", GSON.toJson(trainer.settings()));
     }
     Safetensors.write(path, tensors, meta);
-  }
-
-  private static long offsetOf(Glow model, Param p) {
-    long offset = 0;
-    for (Param q : model.parameters().params()) {
-      if (q == p) return offset;
-      offset += q.count();
-    }
-    throw new IllegalStateException(p + " is not a parameter of this model");
   }
 
   private static long[] toLong(int[] shape) {
@@ -153,8 +144,7 @@ public final class Checkpoint {
       Tensor x = t.get(name);
       if (x == null || x.count() != parameterCount) throw new IOException("checkpoint " + path + " lacks a valid " + name + " tensor for resuming");
     }
-    trainer.restoreState(t.get("optimizer.m").floats(), t.get("optimizer.v").floats(),
-        t.containsKey("polyak.average") ? t.get("polyak.average").floats() : null);
-    trainer.restore(l.step(), l.imagesSeen());
+    trainer.restore(t.get("optimizer.m").floats(), t.get("optimizer.v").floats(),
+        t.containsKey("polyak.average") ? t.get("polyak.average").floats() : null, l.step(), l.imagesSeen());
   }
 }

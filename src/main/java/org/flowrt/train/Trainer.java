@@ -39,14 +39,11 @@ public final class Trainer implements AutoCloseable {
     }
   }
 
-  private static final float EPSILON = 1e-8f;
   private final Glow model;
   private final Backend be;
   private final TrainSettings settings;
-  private final DeviceBuffer moment1;
-  private final DeviceBuffer moment2;
+  private final Optimizer optimizer;
   private final DeviceBuffer average;
-  private long step;
   private long imagesSeen;
   private int badInARow;
 
@@ -55,8 +52,7 @@ public final class Trainer implements AutoCloseable {
     this.be = model.backend();
     this.settings = settings;
     long n = model.parameters().count();
-    moment1 = be.zeros(DType.F32, n);
-    moment2 = be.zeros(DType.F32, n);
+    optimizer = new Optimizer(be, model.parameters(), settings.optimizer(), settings.beta1(), settings.beta2());
     average = settings.polyakDecay() > 0 ? be.allocate(DType.F32, n) : null;
     if (average != null) be.copy(model.parameters().values(), average);
   }
@@ -66,32 +62,26 @@ public final class Trainer implements AutoCloseable {
   }
 
   public long step() {
-    return step;
+    return optimizer.step();
   }
 
   public long imagesSeen() {
     return imagesSeen;
   }
 
-  /** Restores counters from a checkpoint (moments are restored through their buffers). */
-  public void restore(long step, long imagesSeen) {
-    this.step = step;
+  /** Restores optimizer moments, the Polyak average (when on) and the counters from a checkpoint. */
+  public void restore(float[] m, float[] v, float[] averaged, long step, long imagesSeen) {
+    optimizer.restore(m, v, step);
+    if (average != null && averaged != null) be.upload(averaged, average);
     this.imagesSeen = imagesSeen;
   }
 
-  /** Optimizer moments and (when on) the Polyak average, as saved in a checkpoint. */
-  public void restoreState(float[] m, float[] v, float[] averaged) {
-    be.upload(m, moment1);
-    be.upload(v, moment2);
-    if (average != null && averaged != null) be.upload(averaged, average);
-  }
-
   public DeviceBuffer firstMoments() {
-    return moment1;
+    return optimizer.firstMoments();
   }
 
   public DeviceBuffer secondMoments() {
-    return moment2;
+    return optimizer.secondMoments();
   }
 
   /** The Polyak-averaged weights, or null when averaging is off. */
@@ -137,23 +127,18 @@ public final class Trainer implements AutoCloseable {
     double lr = learningRate();
     if (!Double.isFinite(bpd) || !Double.isFinite(gradNorm) || (labels != null && !Double.isFinite(crossEntropy))) {
       badInARow++;
-      LOG.warning(String.format("step %d skipped: loss %s, gradient norm %s (%d non-finite in a row)", step + 1, bpd,
+      LOG.warning(String.format("step %d skipped: loss %s, gradient norm %s (%d non-finite in a row)", step() + 1, bpd,
           gradNorm, badInARow));
       if (badInARow >= settings.maxBadStepsInARow())
         throw new DivergedException("training diverged: " + badInARow + " steps in a row had a non-finite loss or gradient"
             + " (last loss " + bpd + "); try a lower learning rate, a longer warm-up or --clip-grad-norm");
-      return new StepResult(step, bpd, gradNorm, lr, true, rebuildError, fallback, crossEntropy);
+      return new StepResult(step(), bpd, gradNorm, lr, true, rebuildError, fallback, crossEntropy);
     }
     badInARow = 0;
-    float scale = settings.clipNorm() > 0 && gradNorm > settings.clipNorm() ? (float) (settings.clipNorm() / gradNorm) : 1f;
-    step++;
-    OptimizerOps.Hyper hyper = new OptimizerOps.Hyper((float) lr, settings.beta1(), settings.beta2(), EPSILON);
-    if (settings.optimizer() == OptimizerKind.ADAMAX)
-      OptimizerOps.adamax(be, model.parameters().values(), model.parameters().grads(), moment1, moment2, step, hyper, scale);
-    else OptimizerOps.adam(be, model.parameters().values(), model.parameters().grads(), moment1, moment2, step, hyper, scale);
+    optimizer.apply((float) lr, Optimizer.clipScale(gradNorm, settings.clipNorm()));
     if (average != null) OptimizerOps.polyak(be, model.parameters().values(), settings.polyakDecay(), average);
     imagesSeen += n;
-    return new StepResult(step, bpd, gradNorm, lr, false, rebuildError, fallback, crossEntropy);
+    return new StepResult(step(), bpd, gradNorm, lr, false, rebuildError, fallback, crossEntropy);
   }
 
   /** max |rebuilt − input| of the reversible backward. */
@@ -178,8 +163,7 @@ public final class Trainer implements AutoCloseable {
 
   @Override
   public void close() {
-    moment1.close();
-    moment2.close();
+    optimizer.close();
     if (average != null) average.close();
   }
 }
