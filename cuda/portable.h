@@ -125,8 +125,8 @@ FLOWRT_DEVICE double block_max_nan(double value) {
   __syncthreads();
   for (unsigned int width = blockDim.x / 2; width > 0; width >>= 1) {
     if (threadIdx.x < width) {
-      double other = partial[threadIdx.x + width];
-      if (!(other <= partial[threadIdx.x])) partial[threadIdx.x] = other;
+      double mine = partial[threadIdx.x], other = partial[threadIdx.x + width];
+      if (mine == mine && !(other <= mine)) partial[threadIdx.x] = other;  // a NaN, once held, stays
     }
     __syncthreads();
   }

@@ -44,7 +44,8 @@ enum FlatReduction { REDUCE_SUM_SQUARES = 0, REDUCE_MAX_ABS_DIFF = 1 };
 // Sum or maximum (NaN-propagating, so a broken value is never hidden) of two partial results.
 FLOWRT_DEVICE double combine(int op, double acc, double v) {
   if (op == REDUCE_SUM_SQUARES) return acc + v;
-  return v <= acc ? acc : v;
+  // Keep a NaN once seen (acc != acc), take a new NaN (v <= acc is false for it).
+  return acc != acc || v <= acc ? acc : v;
 }
 
 // partial[block] = Σ x² (REDUCE_SUM_SQUARES; b unused) or max |a − b| (REDUCE_MAX_ABS_DIFF) over

@@ -23,8 +23,11 @@ public abstract class ReduceSuite extends OpSuite {
       for (float v : x) expected += (double) v * v;
       // Accumulated in double: only summation-order rounding, ~1e-15 relative.
       Check.close("sum of squares n=" + n, new double[] {expected}, new double[] {ReduceOps.sumSquares(be, up(x))}, 1e-12, 0);
-      x[n / 2] = Float.NaN;
-      assertTrue(Double.isNaN(ReduceOps.sumSquares(be, up(x))), "a NaN must show in the sum of squares");
+      for (int at : new int[] {0, n / 2, n - 1}) {
+        float[] c = x.clone();
+        c[at] = Float.NaN;
+        assertTrue(Double.isNaN(ReduceOps.sumSquares(be, up(c))), "a NaN at " + at + " must show in the sum of squares");
+      }
     }
   }
 
@@ -36,8 +39,12 @@ public abstract class ReduceSuite extends OpSuite {
       double expected = 0;
       for (int i = 0; i < n; i++) expected = Math.max(expected, Math.abs((double) a[i] - b[i]));
       org.junit.jupiter.api.Assertions.assertEquals(expected, ReduceOps.maxAbsDiff(be, up(a), up(b)), 0.0, "n=" + n);
-      b[n - 1] = Float.NaN;
-      assertTrue(Double.isNaN(ReduceOps.maxAbsDiff(be, up(a), up(b))), "a NaN difference must show");
+      // A NaN anywhere (first, middle, last element: later finite values must not hide it).
+      for (int at : new int[] {0, n / 2, n - 1}) {
+        float[] c = b.clone();
+        c[at] = Float.NaN;
+        assertTrue(Double.isNaN(ReduceOps.maxAbsDiff(be, up(a), up(c))), "a NaN difference at " + at + " of " + n + " must show");
+      }
     }
   }
 
