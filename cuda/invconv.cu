@@ -6,7 +6,7 @@
 //   invconv_backward_data  dx = Wᵀ·dy (same loop, transposed weight; no determinant).
 //   invconv_invert         W⁻¹ by Gauss–Jordan in float64 (one block): the inverse pass runs
 //                          invconv_forward with W⁻¹, whose log|det| is −log|det W|.
-//   channel_gram           partial sums of G[c,k] = Σ_{n,p} a[n,c,p]·b[n,k,p] (grid: chunk × C²).
+//   channel_gram           partial sums of G[c,k] = Σ_{n,p} a[n,c,p]·b[n,k,p] (grid: C² pairs × chunks).
 //   invconv_weight_grad    dW = G + HW·Σ_n dlogdet[n]·W⁻ᵀ.
 //   invconv_lu_compose     W = P·L·(U + diag(sign·exp(log_s))) and its backward.
 // Checked by InvConvSuite: float64 reference, inverse(forward) ≈ x, brute-force log-det, finite
@@ -121,7 +121,7 @@ FLOWRT_HOST_KERNEL(invconv_invert)
 
 // Grid: x = chunk of the N samples, y = pair index c·C + k. partial[(pair·chunks + chunk)].
 extern "C" __global__ void channel_gram(const float* a, const float* b, int N, int C, int HW, double* partial) {
-  int pair = blockIdx.y, chunk = blockIdx.x, chunks = gridDim.x;
+  int pair = blockIdx.x, chunk = blockIdx.y, chunks = gridDim.y;
   int c = pair / C, k = pair - c * C;
   long long n_begin = (long long)N * chunk / chunks, n_end = (long long)N * (chunk + 1) / chunks;
   double s = 0.0;

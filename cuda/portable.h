@@ -1,14 +1,21 @@
-// portable.h — lets every kernel in cuda/ compile twice: by nvcc for the GPU and by g++ for the
-// CPU backend. Under g++ a kernel launch runs its blocks in parallel on the host cores (OpenMP, see
-// src/main/native/host_runtime.h), each block with exactly ONE thread: threadIdx is always 0 and
-// blockDim is 1, so __syncthreads() is a no-op and block reductions degenerate to a copy.
+// portable.h — lets every kernel in cuda/ compile for three targets from one source:
+//   nvcc                 the GPU (the fatbin).
+//   g++                  the CPU backend's fast host build: a launch runs its blocks in parallel on
+//                        the host cores (OpenMP, src/main/native/host_runtime.h), each block with ONE
+//                        thread: threadIdx is 0, blockDim is 1, __syncthreads() is a no-op.
+//   g++ -DFLOWRT_FIBERS  the geometry-checking host build: each block runs its real blockDim
+//                        (256) threads as fibers on one OS thread (src/main/native/fiber_runtime.h),
+//                        __syncthreads() is a real barrier, __shared__ is per block, and the order in
+//                        which threads run between barriers is switchable, so a missing barrier or a
+//                        block-size assumption changes the result on the CPU as it would on the GPU.
 //
 // Kernels therefore follow two rules:
 //   1. Loops over work use grid_range()/block_range() below, never "if (tid < n)" single shots.
-//      On the GPU these are the usual coalesced grid-/block-stride loops; on the host they hand
-//      each one-thread block a contiguous slice, which the compiler can vectorize.
-//   2. Reductions accumulate in double (block_sum), so the host build sums in double too.
-// Checked by: every test in src/test (they run the host build of these exact sources).
+//      On the GPU and the fiber build these are the usual coalesced grid-/block-stride loops; on the
+//      one-thread host build they hand each block a contiguous slice, which the compiler vectorizes.
+//   2. Reductions accumulate in double (block_sum), so the host builds sum in double too.
+// Checked by: every test in src/test (they run both host builds of these exact sources; the CUDA
+// backend's suites run the fiber build behind a host shim of the driver).
 #pragma once
 
 #include <math.h>
@@ -40,7 +47,7 @@ FLOWRT_DEVICE IndexRange row_range(long long rows) {
 }
 
 #else
-// ---------------------------------------------------------------- host build (g++)
+// ---------------------------------------------------------------- host builds (g++)
 #include <string.h>
 
 #define __global__
@@ -48,11 +55,11 @@ FLOWRT_DEVICE IndexRange row_range(long long rows) {
 #define __host__
 #define __forceinline__ inline
 #define __launch_bounds__(...)
-// Shared memory is per block; a host block is one OS thread at a time, so thread-local storage
-// has exactly the lifetime and visibility that __shared__ has on the GPU.
+// Shared memory is per block. A host block runs on one OS thread from start to end (all of its
+// fibers too), and blocks on one OS thread run one after another, so thread-local storage has
+// exactly the lifetime and visibility that __shared__ has on the GPU.
 #define __shared__ static thread_local
 #define FLOWRT_DEVICE static inline
-#define FLOWRT_MAX_BLOCK 1
 
 struct dim3 {
   unsigned int x, y, z;
@@ -61,6 +68,50 @@ struct dim3 {
 // Set by the host launcher for the block this OS thread is running.
 extern thread_local dim3 blockIdx;
 extern thread_local dim3 gridDim;
+
+// atomicAdd on the host: a compare-and-swap loop, since host blocks run on several cores at once.
+template <typename T>
+static inline T host_atomic_add(T* address, T value) {
+  T old, desired;
+  __atomic_load(address, &old, __ATOMIC_RELAXED);
+  do {
+    desired = old + value;
+  } while (!__atomic_compare_exchange(address, &old, &desired, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+  return old;
+}
+static inline double atomicAdd(double* address, double value) { return host_atomic_add(address, value); }
+static inline float atomicAdd(float* address, float value) { return host_atomic_add(address, value); }
+
+#ifdef FLOWRT_FIBERS
+// ---------------------------------------------------------------- fiber build: real block geometry
+#define FLOWRT_MAX_BLOCK 256
+
+// Set by the fiber scheduler each time it switches into a thread of the block.
+extern thread_local dim3 threadIdx;
+extern thread_local dim3 blockDim;
+
+// The barrier: the calling fiber waits until every thread of its block has reached the same
+// __syncthreads(). Defined in fiber_runtime.h; not inline, so the compiler reloads threadIdx and
+// shared memory after it.
+void flowrt_fiber_barrier(const char* site);
+#define FLOWRT_STRINGIFY2(x) #x
+#define FLOWRT_STRINGIFY(x) FLOWRT_STRINGIFY2(x)
+#define __syncthreads() flowrt_fiber_barrier(__FILE__ ":" FLOWRT_STRINGIFY(__LINE__))
+
+struct IndexRange {
+  long long begin, end, step;
+};
+
+static inline IndexRange grid_range(long long n) {
+  return {(long long)blockIdx.x * blockDim.x + threadIdx.x, n, (long long)gridDim.x * blockDim.x};
+}
+static inline IndexRange block_range(long long n) { return {(long long)threadIdx.x, n, (long long)blockDim.x}; }
+static inline IndexRange row_range(long long rows) { return {(long long)blockIdx.x, rows, (long long)gridDim.x}; }
+
+#else
+// ---------------------------------------------------------------- one-thread host build
+#define FLOWRT_MAX_BLOCK 1
+
 static const dim3 threadIdx = {0, 0, 0};
 static const dim3 blockDim = {1, 1, 1};
 
@@ -86,19 +137,7 @@ static inline IndexRange block_range(long long n) { return {0, n}; }
 
 // Rows [0, rows) split into gridDim.x contiguous slices, one per host block.
 static inline IndexRange row_range(long long rows) { return grid_range(rows); }
-
-// atomicAdd on the host: a compare-and-swap loop, since host blocks run on several cores at once.
-template <typename T>
-static inline T host_atomic_add(T* address, T value) {
-  T old, desired;
-  __atomic_load(address, &old, __ATOMIC_RELAXED);
-  do {
-    desired = old + value;
-  } while (!__atomic_compare_exchange(address, &old, &desired, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
-  return old;
-}
-static inline double atomicAdd(double* address, double value) { return host_atomic_add(address, value); }
-static inline float atomicAdd(float* address, float value) { return host_atomic_add(address, value); }
+#endif
 #endif
 
 // Sum of one double per thread over the whole block, returned to every thread. Written once for

@@ -1,33 +1,17 @@
-// host_runtime.h — the CPU backend's kernel launcher. It compiles the very kernels nvcc compiles
-// (cuda/all.cu, through cuda/portable.h) and runs a launch the way the GPU would: every block of the
-// grid once, blocks in parallel on the host cores (OpenMP), one thread per block.
-//
-// Arguments arrive exactly as cuLaunchKernel takes them: an array of pointers, one per kernel
-// parameter, each pointing at that parameter's value. So the Java side builds one argument list
-// (org.flowrt.backend.KernelArgs) for both backends, and each kernel's parameter types are read
-// off its own signature here (no per-kernel glue to keep in step).
+// host_runtime.h — the CPU backend's fast kernel launcher. It compiles the very kernels nvcc
+// compiles (cuda/all.cu, through cuda/portable.h) and runs a launch as every block of the grid once,
+// blocks in parallel on the host cores (OpenMP), ONE thread per block (the Java side then picks
+// host-sized grids). fiber_runtime.h is the variant with the GPU's real block geometry.
 #pragma once
 
 #include <omp.h>
-
-#include <cstddef>
-#include <cstdint>
-#include <string>
-#include <type_traits>
-#include <unordered_map>
-#include <utility>
 
 #include "portable.h"
 
 thread_local dim3 blockIdx = {0, 0, 0};
 thread_local dim3 gridDim = {1, 1, 1};
 
-using HostLauncher = void (*)(dim3 grid, void** args);
-
-template <typename... P, std::size_t... I>
-static inline void host_call(void (*kernel)(P...), void** args, std::index_sequence<I...>) {
-  kernel(*static_cast<std::remove_cv_t<P>*>(args[I])...);
-}
+#include "kernel_registry.h"
 
 template <typename... P>
 static inline void host_run_grid(void (*kernel)(P...), dim3 grid, void** args) {
@@ -42,19 +26,12 @@ static inline void host_run_grid(void (*kernel)(P...), dim3 grid, void** args) {
   }
 }
 
+// Blocks have one thread here: `block` is 1 (the backend's threadsPerBlock()).
 template <auto Kernel>
-static void host_launch(dim3 grid, void** args) {
+static int host_launch(const char*, dim3 grid, unsigned, void** args) {
   host_run_grid(Kernel, grid, args);
+  return 0;
 }
-
-static std::unordered_map<std::string, HostLauncher>& host_kernel_registry() {
-  static std::unordered_map<std::string, HostLauncher> registry;
-  return registry;
-}
-
-struct HostKernelRegistrar {
-  HostKernelRegistrar(const char* name, HostLauncher launcher) { host_kernel_registry()[name] = launcher; }
-};
 
 #include "all.cu"
 
@@ -62,12 +39,13 @@ struct HostKernelRegistrar {
 
 // The launcher of a kernel by its name, or 0 when no kernel has that name.
 static inline long long flowrt_host_lookup(const char* name) {
-  auto it = host_kernel_registry().find(name);
-  return it == host_kernel_registry().end() ? 0 : (long long)(intptr_t)it->second;
+  const HostKernelEntry* e = host_kernel_find(name);
+  return e == nullptr ? 0 : (long long)(intptr_t)e;
 }
 
-static inline void flowrt_host_launch(long long launcher, int gx, int gy, int gz, void** args) {
-  ((HostLauncher)(intptr_t)launcher)(dim3{(unsigned)gx, (unsigned)gy, (unsigned)gz}, args);
+static inline void flowrt_host_launch(long long entry, int gx, int gy, int gz, void** args) {
+  const HostKernelEntry* e = (const HostKernelEntry*)(intptr_t)entry;
+  e->launcher(e->name, dim3{(unsigned)gx, (unsigned)gy, (unsigned)gz}, 1, args);
 }
 
 static inline int flowrt_host_threads() { return omp_get_max_threads(); }

@@ -1,5 +1,6 @@
 package org.flowrt;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import org.flowrt.backend.BackendSuite;
@@ -20,17 +21,22 @@ import org.flowrt.testing.TestBackends;
 import org.flowrt.backend.cuda.CudaProbe;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.Tag;
 
 /**
  * The same suites on the CUDA backend (the fatbin, cuDNN). Tagged gpu; skipped, not failed, where
- * no GPU or driver is present.
+ * no GPU or driver is present, unless FLOWRT_REQUIRE_GPU=1. The build also runs this class against
+ * the host shim of the CUDA driver and cuDNN (target/cuda-shim, Maven execution "cuda-host-shim"):
+ * there the device is named "flowrt host shim", and so are the display names of these tests.
  */
 @Tag("gpu")
+@DisplayNameGeneration(CudaDisplayNames.class)
 class CudaBackendTest {
   @BeforeAll
   static void requireGpu() {
     CudaProbe.Result probe = CudaProbe.probe();
+    if (CudaProbe.required()) assertTrue(probe.available(), () -> "FLOWRT_REQUIRE_GPU=1 but the CUDA backend cannot run: " + probe.reason());
     assumeTrue(probe.available(), () -> "no usable GPU: " + probe.reason());
   }
 

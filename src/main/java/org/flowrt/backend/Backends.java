@@ -17,18 +17,26 @@ public final class Backends {
 
   /** The backend the environment asks for, or the best available. */
   public static Backend open() {
+    return open(BackendOptions.defaults());
+  }
+
+  public static Backend open(BackendOptions options) {
     String forced = System.getProperty(PROPERTY, System.getenv(ENVIRONMENT));
-    if (forced != null && !forced.isBlank() && !forced.equalsIgnoreCase("auto")) return open(BackendKind.parse(forced));
-    return open(CudaProbe.available() ? BackendKind.CUDA : BackendKind.CPU);
+    if (forced != null && !forced.isBlank() && !forced.equalsIgnoreCase("auto")) return open(BackendKind.parse(forced), options);
+    return open(CudaProbe.available() ? BackendKind.CUDA : BackendKind.CPU, options);
   }
 
   public static Backend open(BackendKind kind) {
+    return open(kind, BackendOptions.defaults());
+  }
+
+  public static Backend open(BackendKind kind, BackendOptions options) {
     return switch (kind) {
       case CPU -> new CpuBackend();
       case CUDA -> {
         CudaProbe.Result probe = CudaProbe.probe();
         if (!probe.available()) throw new IllegalStateException("the CUDA backend was requested but cannot run: " + probe.reason());
-        yield new CudaBackend(0);
+        yield new CudaBackend(0, options);
       }
     };
   }

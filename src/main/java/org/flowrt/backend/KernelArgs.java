@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerPointer;
 
 /**
  * A kernel's argument list in the form cuLaunchKernel takes: an array of pointers, the i-th pointing
@@ -14,6 +15,7 @@ public final class KernelArgs implements AutoCloseable {
   private static final int MAX_ARGS = 32;
   private final LongPointer values = new LongPointer(MAX_ARGS);
   private final LongPointer slots = new LongPointer(MAX_ARGS);
+  private final PointerPointer<Pointer> slotArray = new PointerPointer<>(slots);
   private final ByteBuffer bytes;
   private int count;
 
@@ -70,9 +72,18 @@ public final class KernelArgs implements AutoCloseable {
     return count;
   }
 
-  /** The void** array to pass to the launcher. */
+  /** The void** array, for the host launcher (bound as a plain {@code void*} value). */
   public Pointer pointer() {
     return slots;
+  }
+
+  /**
+   * The same void** array for cuLaunchKernel's {@code kernelParams}. It must be a PointerPointer:
+   * JavaCPP maps that binding's {@code Pointer} overload as {@code @ByPtrPtr}, which would hand the
+   * driver the address of a temporary holding the array's address instead of the array.
+   */
+  public PointerPointer<Pointer> parameterArray() {
+    return slotArray;
   }
 
   @Override

@@ -2,16 +2,24 @@ package org.flowrt.cli;
 
 import org.flowrt.backend.Backend;
 import org.flowrt.backend.BackendKind;
+import org.flowrt.backend.BackendOptions;
 import org.flowrt.backend.Backends;
+import org.flowrt.backend.ConvAlgorithms;
 import picocli.CommandLine.Option;
 
-/** --backend: auto (CUDA if usable, else CPU), cpu or cuda. */
+/** --backend: auto (CUDA if usable, else CPU), cpu or cuda; --fastest-conv. */
 final class BackendOption {
   @Option(names = "--backend", description = "auto, cpu or cuda (default: $FLOWRT_BACKEND or auto)")
   String backend;
 
+  @Option(names = "--fastest-conv", description = "CUDA: use the fastest cuDNN algorithms even where they are not "
+      + "deterministic (default: the fastest deterministic ones, so a run repeats bit for bit)")
+  boolean fastestConv;
+
   Backend open() {
-    if (backend == null || backend.equalsIgnoreCase("auto")) return Backends.open();
-    return Backends.open(BackendKind.parse(backend));
+    BackendOptions options = BackendOptions.defaults();
+    if (fastestConv) options = options.withConvAlgorithms(ConvAlgorithms.FASTEST);
+    if (backend == null || backend.equalsIgnoreCase("auto")) return Backends.open(options);
+    return Backends.open(BackendKind.parse(backend), options);
   }
 }

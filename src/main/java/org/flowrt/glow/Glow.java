@@ -364,10 +364,9 @@ public final class Glow implements AutoCloseable {
         double[] w = new double[n];
         Arrays.fill(w, cfg.yWeight() / (n * Math.log(2)));
         int k = cfg.classes();
-        try (DeviceBuffer dce = be.uploadNew(w);
-            DeviceBuffer headGrads = store.grads().slice(headWeight.offset(), (long) k * top.c() + 2L * k)) {
+        try (DeviceBuffer dce = be.uploadNew(w)) {
           ConditionalOps.headBackward(be, z, headWeight.value(), headLogs.value(), pass.labels, pass.logits, dce, n, top.c(),
-              top.hw(), k, dz, headGrads);
+              top.hw(), k, dz, headWeight.grad(), headBias.grad(), headLogs.grad());
         }
       }
       for (int i = stages.size() - 1; i >= 0; i--) {

@@ -13,13 +13,23 @@ import org.flowrt.backend.DeviceBuffer;
  * All of a model's float parameters in one device buffer (and their gradients in another): layers
  * register named tensors with initial values, then {@link #allocate} uploads them. Integer tensors
  * (fixed permutations) are registered separately and live in their own buffers.
+ *
+ * <p>Each tensor starts at a multiple of {@link #ALIGNMENT_BYTES} inside the buffer, as cudaMalloc
+ * aligns whole allocations: vector loads and cuDNN filter pointers need it. The gaps are zero in
+ * values, gradients and optimizer moments, so the one-launch optimizer leaves them zero. Outside the
+ * device (checkpoints, optimizer state on disk) parameters are "packed": concatenated without gaps,
+ * in registration order ({@link #pack}, {@link #unpack}).
  */
 public final class ParameterStore implements AutoCloseable {
+  public static final int ALIGNMENT_BYTES = 256;
+  private static final int ALIGNMENT_FLOATS = ALIGNMENT_BYTES / Float.BYTES;
+
   private final Map<String, Param> params = new LinkedHashMap<>();
   private final Map<String, float[]> initial = new LinkedHashMap<>();
   private final Map<String, int[]> integers = new LinkedHashMap<>();
   private final Map<String, DeviceBuffer> integerBuffers = new LinkedHashMap<>();
   private long total;
+  private long length;
   private DeviceBuffer values;
   private DeviceBuffer grads;
   private Backend backend;
@@ -28,11 +38,12 @@ public final class ParameterStore implements AutoCloseable {
   public Param add(String name, int[] shape, float[] init, boolean trainable) {
     if (values != null) throw new IllegalStateException("parameters already allocated; cannot add " + name);
     if (params.containsKey(name)) throw new IllegalArgumentException("duplicate parameter name " + name);
-    Param p = new Param(name, shape, total, trainable);
+    Param p = new Param(name, shape, length, trainable);
     if (init.length != p.count()) throw new IllegalArgumentException(name + ": " + init.length + " initial values for " + p);
     params.put(name, p);
     initial.put(name, init);
     total += p.count();
+    length += (p.count() + ALIGNMENT_FLOATS - 1) / ALIGNMENT_FLOATS * ALIGNMENT_FLOATS;
     return p;
   }
 
@@ -49,9 +60,9 @@ public final class ParameterStore implements AutoCloseable {
 
   public void allocate(Backend be) {
     backend = be;
-    values = be.allocate(DType.F32, Math.max(1, total));
-    grads = be.zeros(DType.F32, Math.max(1, total));
-    float[] all = new float[Math.toIntExact(Math.max(1, total))];
+    values = be.allocate(DType.F32, length());
+    grads = be.zeros(DType.F32, length());
+    float[] all = new float[Math.toIntExact(length())];
     for (Param p : params.values()) System.arraycopy(initial.get(p.name()), 0, all, (int) p.offset(), (int) p.count());
     be.upload(all, values);
     initial.clear();
@@ -90,6 +101,35 @@ public final class ParameterStore implements AutoCloseable {
   /** Total float parameters. */
   public long count() {
     return total;
+  }
+
+  /** Elements of the flat value and gradient buffers: the parameters plus alignment gaps (≥ 1). */
+  public long length() {
+    return Math.max(1, length);
+  }
+
+  /** The parameters of a flat buffer's contents (length() values), concatenated without gaps. */
+  public float[] pack(float[] flat) {
+    if (flat.length != length()) throw new IllegalArgumentException("flat parameter array of " + flat.length + " values, expected " + length());
+    float[] packed = new float[Math.toIntExact(total)];
+    int at = 0;
+    for (Param p : params.values()) {
+      System.arraycopy(flat, (int) p.offset(), packed, at, (int) p.count());
+      at += (int) p.count();
+    }
+    return packed;
+  }
+
+  /** The inverse of {@link #pack}: packed values placed at their aligned offsets, gaps zero. */
+  public float[] unpack(float[] packed) {
+    if (packed.length != total) throw new IllegalArgumentException("packed parameter array of " + packed.length + " values, expected " + total);
+    float[] flat = new float[Math.toIntExact(length())];
+    int at = 0;
+    for (Param p : params.values()) {
+      System.arraycopy(packed, at, flat, (int) p.offset(), (int) p.count());
+      at += (int) p.count();
+    }
+    return flat;
   }
 
   /** The flat parameter buffer (all float parameters, registration order). */

@@ -49,17 +49,24 @@ public final class ConditionalOps {
   }
 
   /**
-   * For Σ dce·ce: dz += its gradient; the parameter gradients go to `paramGrads`, the contiguous
-   * gradient slice [dW (k·c) | db (k) | dlogs (k)].
+   * For Σ dce·ce: dz += its gradient; dW (k·c), db (k) and dlogs (k) of the classifier are
+   * overwritten. (They are separate tensors: the parameter store aligns each one on its own.)
    */
   public static void headBackward(Backend be, DeviceBuffer z, DeviceBuffer w, DeviceBuffer logs, DeviceBuffer labels,
-      DeviceBuffer logits, DeviceBuffer dce, int n, int c, int hw, int k, DeviceBuffer dz, DeviceBuffer paramGrads) {
+      DeviceBuffer logits, DeviceBuffer dce, int n, int c, int hw, int k, DeviceBuffer dz, DeviceBuffer dw, DeviceBuffer db,
+      DeviceBuffer dlogs) {
     int cols = k * c + 2 * k;
-    paramGrads.require(DType.F32, cols, "classifier gradients");
-    try (DeviceBuffer partial = be.allocate(DType.F64, (long) n * cols)) {
+    dw.require(DType.F32, (long) k * c, "classifier weight gradient");
+    db.require(DType.F32, k, "classifier bias gradient");
+    dlogs.require(DType.F32, k, "classifier logs gradient");
+    try (DeviceBuffer partial = be.allocate(DType.F64, (long) n * cols); DeviceBuffer sums = be.allocate(DType.F32, cols)) {
       be.launch(Kernel.CLASS_HEAD_BACKWARD, be.rowwise(n), be.args().ptr(z).ptr(w).ptr(logs).ptr(labels).ptr(logits).ptr(dce)
           .i32(n).i32(c).i32(hw).i32(k).ptr(dz).ptr(partial));
-      DenseOps.columnSums(be, partial, n, cols, null, paramGrads);
+      // The kernel's columns are [dW | db | dlogs].
+      DenseOps.columnSums(be, partial, n, cols, null, sums);
+      be.copy(sums.slice(0, (long) k * c), dw);
+      be.copy(sums.slice((long) k * c, k), db);
+      be.copy(sums.slice((long) k * c + k, k), dlogs);
     }
   }
 }

@@ -65,7 +65,8 @@ public final class InvConvOps {
     int pairs = s.c() * s.c();
     int chunks = Math.min(s.n(), be.chunks((long) s.n() * s.hw(), pairs));
     try (DeviceBuffer partial = be.allocate(DType.F64, (long) pairs * chunks)) {
-      be.launch(Kernel.CHANNEL_GRAM, Grid.of(chunks, pairs), be.args().ptr(dy).ptr(x).i32(s.n()).i32(s.c())
+      // Pairs on x: C² passes y's 65,535-block limit from C = 256.
+      be.launch(Kernel.CHANNEL_GRAM, Grid.of(pairs, chunks), be.args().ptr(dy).ptr(x).i32(s.n()).i32(s.c())
           .i32(s.hw()).ptr(partial));
       be.launch(Kernel.INVCONV_WEIGHT_GRAD, be.elementwise(pairs), be.args().ptr(partial).i32(chunks).i32(s.c())
           .ptr(wInv).ptr(dlogdet).i32(s.n()).i32(s.hw()).ptr(dw));

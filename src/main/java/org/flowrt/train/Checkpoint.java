@@ -12,6 +12,7 @@ import org.flowrt.backend.Backend;
 import org.flowrt.glow.Glow;
 import org.flowrt.glow.GlowConfig;
 import org.flowrt.glow.Param;
+import org.flowrt.glow.ParameterStore;
 import org.flowrt.io.Safetensors;
 import org.flowrt.io.Safetensors.Tensor;
 
@@ -45,10 +46,12 @@ public final class Checkpoint {
     meta.put("initialized", Boolean.toString(model.initialized()));
     meta.put("seed", Long.toString(seed));
     if (trainer != null) {
-      long n = model.parameters().count();
-      tensors.put("optimizer.m", Tensor.of(be.downloadFloats(trainer.firstMoments()), n));
-      tensors.put("optimizer.v", Tensor.of(be.downloadFloats(trainer.secondMoments()), n));
-      if (trainer.averagedWeights() != null) tensors.put("polyak.average", Tensor.of(be.downloadFloats(trainer.averagedWeights()), n));
+      ParameterStore store = model.parameters();
+      long n = store.count();
+      tensors.put("optimizer.m", Tensor.of(store.pack(be.downloadFloats(trainer.firstMoments())), n));
+      tensors.put("optimizer.v", Tensor.of(store.pack(be.downloadFloats(trainer.secondMoments())), n));
+      if (trainer.averagedWeights() != null)
+        tensors.put("polyak.average", Tensor.of(store.pack(be.downloadFloats(trainer.averagedWeights())), n));
       meta.put("step", Long.toString(trainer.step()));
       meta.put("images_seen", Long.toString(trainer.imagesSeen()));
       meta.put("settings", GSON.toJson(trainer.settings()));
@@ -112,15 +115,13 @@ public final class Checkpoint {
       throw new IOException("checkpoint " + path + " was written for another model: " + l.config() + " vs requested " + model.config());
     Map<String, Tensor> t = l.contents().tensors();
     List<String> problems = new ArrayList<>();
-    float[] all = new float[(int) model.parameters().count()];
-    long offset = 0;
+    float[] all = new float[(int) model.parameters().length()];
     for (Param p : model.parameters().params()) {
       Tensor x = t.get(p.name());
       if (x == null) problems.add("missing tensor " + p.name());
       else if (!x.dtype().equals("F32") || !java.util.Arrays.equals(x.shape(), toLong(p.shape())))
         problems.add("tensor " + p.name() + " is " + x.dtype() + java.util.Arrays.toString(x.shape()) + ", expected F32" + java.util.Arrays.toString(p.shape()));
-      else System.arraycopy(x.floats(), 0, all, (int) offset, (int) p.count());
-      offset += p.count();
+      else System.arraycopy(x.floats(), 0, all, (int) p.offset(), (int) p.count());
     }
     for (Map.Entry<String, int[]> e : model.parameters().integerTensors().entrySet()) {
       Tensor x = t.get(e.getKey());
@@ -144,7 +145,10 @@ public final class Checkpoint {
       Tensor x = t.get(name);
       if (x == null || x.count() != parameterCount) throw new IOException("checkpoint " + path + " lacks a valid " + name + " tensor for resuming");
     }
-    trainer.restore(t.get("optimizer.m").floats(), t.get("optimizer.v").floats(),
-        t.containsKey("polyak.average") ? t.get("polyak.average").floats() : null, l.step(), l.imagesSeen());
+    Tensor averaged = t.get("polyak.average");
+    if (averaged != null && averaged.count() != parameterCount)
+      throw new IOException("checkpoint " + path + " has a polyak.average tensor of " + averaged.count() + " values, expected " + parameterCount);
+    trainer.restore(t.get("optimizer.m").floats(), t.get("optimizer.v").floats(), averaged == null ? null : averaged.floats(),
+        l.step(), l.imagesSeen());
   }
 }

@@ -6,6 +6,7 @@ import org.flowrt.backend.DType;
 import org.flowrt.backend.DeviceBuffer;
 import org.flowrt.glow.BackwardMode;
 import org.flowrt.glow.Glow;
+import org.flowrt.glow.ParameterStore;
 import org.flowrt.ops.OptimizerOps;
 import org.flowrt.ops.ReduceOps;
 
@@ -51,9 +52,8 @@ public final class Trainer implements AutoCloseable {
     this.model = model;
     this.be = model.backend();
     this.settings = settings;
-    long n = model.parameters().count();
     optimizer = new Optimizer(be, model.parameters(), settings.optimizer(), settings.beta1(), settings.beta2());
-    average = settings.polyakDecay() > 0 ? be.allocate(DType.F32, n) : null;
+    average = settings.polyakDecay() > 0 ? be.allocate(DType.F32, model.parameters().length()) : null;
     if (average != null) be.copy(model.parameters().values(), average);
   }
 
@@ -69,10 +69,14 @@ public final class Trainer implements AutoCloseable {
     return imagesSeen;
   }
 
-  /** Restores optimizer moments, the Polyak average (when on) and the counters from a checkpoint. */
+  /**
+   * Restores optimizer moments, the Polyak average (when on) and the counters from a checkpoint;
+   * the arrays are packed (see {@link org.flowrt.glow.ParameterStore#pack}).
+   */
   public void restore(float[] m, float[] v, float[] averaged, long step, long imagesSeen) {
-    optimizer.restore(m, v, step);
-    if (average != null && averaged != null) be.upload(averaged, average);
+    ParameterStore store = model.parameters();
+    optimizer.restore(store.unpack(m), store.unpack(v), step);
+    if (average != null && averaged != null) be.upload(store.unpack(averaged), average);
     this.imagesSeen = imagesSeen;
   }
 

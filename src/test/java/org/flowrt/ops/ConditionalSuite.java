@@ -82,7 +82,8 @@ public abstract class ConditionalSuite extends OpSuite {
     DoubleSupplier objective = () -> dot(q, headRef(z, w, b, logs, y, n, c, hw, k));
     float[] base = r.normal((long) n * c * hw, 1);
     DeviceBuffer dz = up(base), grads = floats((long) k * c + 2L * k);
-    ConditionalOps.headBackward(be, zb, wb, lb, yb, logits, up(q), n, c, hw, k, dz, grads);
+    ConditionalOps.headBackward(be, zb, wb, lb, yb, logits, up(q), n, c, hw, k, dz, grads.slice(0, (long) k * c),
+        grads.slice((long) k * c, k), grads.slice((long) k * c + k, k));
     double[] expected = FiniteDifference.gradient(z, objective);
     for (int i = 0; i < expected.length; i++) expected[i] += base[i];
     Check.close("classifier dz (added)", expected, down(dz), 1e-4, 1e-5);

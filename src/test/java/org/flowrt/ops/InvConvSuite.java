@@ -96,6 +96,28 @@ public abstract class InvConvSuite extends OpSuite {
   }
 
   @Test
+  void weightGradientForMoreChannelsThanAGridSideHolds() {
+    // C = 257: C² = 66,049 channel pairs, more than CUDA's 65,535 blocks in grid y (a 256² model
+    // at L = 6 has C ≥ 256). Small N·H·W keeps the reference cheap.
+    Rand r = new Rand(26);
+    Nchw s = new Nchw(1, 257, 1, 2);
+    int c = s.c();
+    double[] x = d(r.normal(s.count(), 1.0)), dy = d(r.normal(s.count(), 1.0)), wInv = d(r.normal((long) c * c, 0.1));
+    double[] q = {0.7};
+    double[] want = new double[c * c];
+    for (int i = 0; i < c; i++)
+      for (int k = 0; k < c; k++) {
+        double g = 0;
+        for (int p = 0; p < s.hw(); p++) g += dy[i * s.hw() + p] * x[k * s.hw() + p];
+        want[i * c + k] = g + s.hw() * q[0] * wInv[k * c + i];
+      }
+    DeviceBuffer dw = floats((long) c * c);
+    InvConvOps.weightGrad(be, up(toF(x)), up(toF(dy)), up(toF(wInv)), up(q), s, dw);
+    // Two float32 products summed in double, one rounding to float: float32 epsilon.
+    Check.close("1×1 conv dW, C=257", want, down(dw), 1e-6, 1e-6);
+  }
+
+  @Test
   void luParametrizationComposesAndDifferentiates() {
     Rand r = new Rand(25);
     for (int c : new int[] {3, 6, 12}) {

@@ -21,15 +21,36 @@ import org.flowrt.backend.MemoryStats;
 import org.flowrt.backend.NativeAddress;
 import org.flowrt.backend.RawMemory;
 
-/** The host build of the kernels in cuda/, run on all cores; convolutions through oneDNN. */
+/**
+ * The host build of the kernels in cuda/, run on all cores; convolutions through oneDNN. By default
+ * each block has one thread ({@link HostGeometry#ONE_THREAD}); with {@link HostGeometry#GPU_BLOCKS}
+ * the same kernels run with the GPU's block geometry (fibers), for testing.
+ */
 public final class CpuBackend implements Backend {
+  /** Threads per block in the GPU-geometry build: the CUDA backend's block size. */
+  public static final int GPU_BLOCK_THREADS = 256;
+  private static final long SHUFFLE_SEED = 0x5EEDF1BE5L;
+
   private final MemoryPool pool = new MemoryPool(new HostMemory());
   private final Map<Kernel, Long> launchers = new EnumMap<>(Kernel.class);
   private final Map<ConvShape, DnnlConvolution> convolutions = new HashMap<>();
   private final KernelArgs args = new KernelArgs();
-  private final int threads = HostKernels.threads();
+  private final HostGeometry geometry;
+  private final FiberOrder order;
+  private final int threads;
   private DnnlEngine dnnl;
   private boolean closed;
+
+  public CpuBackend() {
+    this(HostGeometry.ONE_THREAD, FiberOrder.ASCENDING);
+  }
+
+  /** A CPU backend running kernels with the given geometry; `order` matters for GPU_BLOCKS only. */
+  public CpuBackend(HostGeometry geometry, FiberOrder order) {
+    this.geometry = geometry;
+    this.order = order;
+    this.threads = geometry == HostGeometry.ONE_THREAD ? HostKernels.threads() : FiberKernels.threads();
+  }
 
   @Override
   public BackendKind kind() {
@@ -38,7 +59,13 @@ public final class CpuBackend implements Backend {
 
   @Override
   public String description() {
-    return "CPU (" + threads + " threads, oneDNN convolutions)";
+    return "CPU (" + threads + " threads, oneDNN convolutions" + (geometry == HostGeometry.ONE_THREAD ? ""
+        : ", GPU block geometry: " + GPU_BLOCK_THREADS + " fiber threads per block, " + order.name().toLowerCase(java.util.Locale.ROOT)
+            + " thread order") + ")";
+  }
+
+  public HostGeometry geometry() {
+    return geometry;
   }
 
   @Override
@@ -110,7 +137,7 @@ public final class CpuBackend implements Backend {
 
   @Override
   public int threadsPerBlock() {
-    return 1;
+    return geometry == HostGeometry.ONE_THREAD ? 1 : GPU_BLOCK_THREADS;
   }
 
   @Override
@@ -122,11 +149,17 @@ public final class CpuBackend implements Backend {
   public void launch(Kernel kernel, Grid grid, KernelArgs kernelArgs) {
     checkOpen();
     long launcher = launchers.computeIfAbsent(kernel, k -> {
-      long found = HostKernels.lookup(k.symbol());
+      long found = geometry == HostGeometry.ONE_THREAD ? HostKernels.lookup(k.symbol()) : FiberKernels.lookup(k.symbol());
       if (found == 0) throw new IllegalStateException("kernel " + k.symbol() + " is missing from the host kernel library");
       return found;
     });
-    HostKernels.launch(launcher, grid.x(), grid.y(), grid.z(), kernelArgs.pointer());
+    if (geometry == HostGeometry.ONE_THREAD) {
+      HostKernels.launch(launcher, grid.x(), grid.y(), grid.z(), kernelArgs.pointer());
+      return;
+    }
+    int status = FiberKernels.launch(launcher, grid.x(), grid.y(), grid.z(), GPU_BLOCK_THREADS, order.code(), SHUFFLE_SEED,
+        kernelArgs.pointer());
+    if (status != 0) throw new IllegalStateException("kernel launch failed: " + FiberKernels.error());
   }
 
   @Override

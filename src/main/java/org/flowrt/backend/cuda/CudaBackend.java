@@ -10,6 +10,7 @@ import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerPointer;
 import org.bytedeco.cuda.cudart.CUctx_st;
 import org.bytedeco.cuda.cudart.CUfunc_st;
 import org.bytedeco.cuda.cudart.CUmod_st;
@@ -19,6 +20,7 @@ import org.bytedeco.cuda.global.cudart;
 import org.bytedeco.cuda.global.cudnn;
 import org.flowrt.backend.Backend;
 import org.flowrt.backend.BackendKind;
+import org.flowrt.backend.BackendOptions;
 import org.flowrt.backend.ConvShape;
 import org.flowrt.backend.Convolution;
 import org.flowrt.backend.DType;
@@ -34,9 +36,15 @@ import org.flowrt.backend.RawMemory;
  * The GPU backend: the device's primary context, one stream, the fatbin loaded with
  * cuModuleLoadData, kernels launched with cuLaunchKernel, convolutions through cuDNN. Every status
  * is checked (see {@link CudaStatus}). Construct only after {@link CudaProbe#available()}.
+ *
+ * <p>A CUDA context is current per OS thread. The backend may be used from any thread (one at a
+ * time, like every backend): each entry point makes the primary context current on the calling
+ * thread when flowrt has not already done so there.
  */
 public final class CudaBackend implements Backend {
   static final int THREADS_PER_BLOCK = 256;
+  /** The context flowrt last made current on each thread (0: none). */
+  private static final ThreadLocal<long[]> CURRENT_CONTEXT = ThreadLocal.withInitial(() -> new long[1]);
 
   private final int device;
   private final String name;
@@ -49,9 +57,15 @@ public final class CudaBackend implements Backend {
   private final Map<Kernel, CUfunc_st> functions = new EnumMap<>(Kernel.class);
   private final Map<ConvShape, CudnnConvolution> convolutions = new HashMap<>();
   private final KernelArgs args = new KernelArgs();
+  private final BackendOptions options;
   private boolean closed;
 
   public CudaBackend(int ordinal) {
+    this(ordinal, BackendOptions.defaults());
+  }
+
+  public CudaBackend(int ordinal, BackendOptions options) {
+    this.options = options;
     CudaProbe.Result probe = CudaProbe.probe();
     if (!probe.available()) throw new IllegalStateException("CUDA backend unavailable: " + probe.reason());
     if (ordinal < 0 || ordinal >= probe.deviceCount())
@@ -67,7 +81,7 @@ public final class CudaBackend implements Backend {
         "cuDeviceGetAttribute(MULTIPROCESSOR_COUNT)");
     multiprocessors = sms[0];
     driver(cudart.cuDevicePrimaryCtxRetain(context, device), "cuDevicePrimaryCtxRetain");
-    driver(cudart.cuCtxSetCurrent(context), "cuCtxSetCurrent");
+    makeCurrent();
     driver(cudart.cuStreamCreate(stream, cudart.CU_STREAM_NON_BLOCKING), "cuStreamCreate");
     byte[] fatbin = Fatbin.load();
     try (BytePointer image = new BytePointer(fatbin.length)) {
@@ -86,7 +100,28 @@ public final class CudaBackend implements Backend {
 
   @Override
   public String description() {
-    return "CUDA device " + device + " (" + name + ", " + multiprocessors + " SMs)";
+    return "CUDA device " + device + " (" + name + ", " + multiprocessors + " SMs, "
+        + options.convAlgorithms().name().toLowerCase(java.util.Locale.ROOT) + " convolutions"
+        + (options.syncLaunches() ? ", launches synchronized" : "") + ")";
+  }
+
+  public BackendOptions options() {
+    return options;
+  }
+
+  /** Makes this backend's context current on the calling thread unless flowrt already did. */
+  void makeCurrent() {
+    long[] current = CURRENT_CONTEXT.get();
+    if (current[0] == context.address()) return;
+    driver(cudart.cuCtxSetCurrent(context), "cuCtxSetCurrent");
+    current[0] = context.address();
+  }
+
+  /** After an enqueued call when launches are synchronized: a fault is named after `what`. */
+  void afterEnqueue(String what) {
+    if (!options.syncLaunches()) return;
+    int status = cudart.cuStreamSynchronize(stream);
+    if (status != cudart.CUDA_SUCCESS) driver(status, "the work of " + what + " (FLOWRT_SYNC_LAUNCHES)");
   }
 
   @Override
@@ -101,11 +136,13 @@ public final class CudaBackend implements Backend {
   }
 
   private void toDevice(Pointer host, DeviceBuffer target) {
+    checkOpen();
     driver(cudart.cuMemcpyHtoDAsync(target.address(), host, target.bytes(), stream), "cuMemcpyHtoDAsync");
     synchronize();
   }
 
   private void toHost(DeviceBuffer source, Pointer host) {
+    checkOpen();
     driver(cudart.cuMemcpyDtoHAsync(host, source.address(), source.bytes(), stream), "cuMemcpyDtoHAsync");
     synchronize();
   }
@@ -164,16 +201,21 @@ public final class CudaBackend implements Backend {
   @Override
   public void copy(DeviceBuffer source, DeviceBuffer target) {
     target.require(source.type(), source.count(), "copy target");
+    checkOpen();
     driver(cudart.cuMemcpyDtoDAsync(target.address(), source.address(), source.bytes(), stream), "cuMemcpyDtoDAsync");
+    afterEnqueue("cuMemcpyDtoDAsync");
   }
 
   @Override
   public void zero(DeviceBuffer target) {
+    checkOpen();
     driver(cudart.cuMemsetD8Async(target.address(), (byte) 0, target.bytes(), stream), "cuMemsetD8Async");
+    afterEnqueue("cuMemsetD8Async");
   }
 
   @Override
   public void synchronize() {
+    checkOpen();
     driver(cudart.cuStreamSynchronize(stream), "cuStreamSynchronize");
   }
 
@@ -196,7 +238,8 @@ public final class CudaBackend implements Backend {
       return f;
     });
     driver(cudart.cuLaunchKernel(function, grid.x(), grid.y(), grid.z(), THREADS_PER_BLOCK, 1, 1, 0, stream,
-        kernelArgs.pointer(), null), "cuLaunchKernel(" + kernel.symbol() + ")");
+        kernelArgs.parameterArray(), (PointerPointer<?>) null), "cuLaunchKernel(" + kernel.symbol() + ")");
+    afterEnqueue("kernel " + kernel.symbol());
   }
 
   @Override
@@ -207,18 +250,19 @@ public final class CudaBackend implements Backend {
   @Override
   public Convolution convolution(ConvShape shape) {
     checkOpen();
-    return convolutions.computeIfAbsent(shape, s -> new CudnnConvolution(cudnnHandle, pool, s));
+    return convolutions.computeIfAbsent(shape, s -> new CudnnConvolution(this, cudnnHandle, pool, s, options.convAlgorithms()));
   }
 
-  private void checkOpen() {
+  void checkOpen() {
     if (closed) throw new IllegalStateException("CUDA backend used after close");
+    makeCurrent();
   }
 
   @Override
   public void close() {
     if (closed) return;
-    closed = true;
     synchronize();
+    closed = true;
     convolutions.values().forEach(CudnnConvolution::close);
     convolutions.clear();
     CudaStatus.cudnn(cudnn.cudnnDestroy(cudnnHandle), "cudnnDestroy");
@@ -227,11 +271,13 @@ public final class CudaBackend implements Backend {
     pool.close();
     args.close();
     driver(cudart.cuDevicePrimaryCtxRelease(device), "cuDevicePrimaryCtxRelease");
+    CURRENT_CONTEXT.get()[0] = 0;
   }
 
   private final class DeviceMemory implements RawMemory {
     @Override
     public long allocate(long bytes) {
+      makeCurrent();
       long[] address = new long[1];
       int status = cudart.cuMemAlloc(address, bytes);
       if (status == cudart.CUDA_ERROR_OUT_OF_MEMORY) return 0;
@@ -241,6 +287,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void free(long address) {
+      makeCurrent();
       driver(cudart.cuMemFree(address), "cuMemFree");
     }
 

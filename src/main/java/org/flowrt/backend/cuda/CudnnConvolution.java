@@ -5,6 +5,8 @@ import static org.flowrt.backend.cuda.CudaStatus.cudnn;
 
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.Pointer;
+import java.util.List;
 import org.bytedeco.cuda.cudnn.cudnnContext;
 import org.bytedeco.cuda.cudnn.cudnnConvolutionBwdDataAlgoPerf_t;
 import org.bytedeco.cuda.cudnn.cudnnConvolutionBwdFilterAlgoPerf_t;
@@ -12,6 +14,7 @@ import org.bytedeco.cuda.cudnn.cudnnConvolutionFwdAlgoPerf_t;
 import org.bytedeco.cuda.cudnn.cudnnConvolutionStruct;
 import org.bytedeco.cuda.cudnn.cudnnFilterStruct;
 import org.bytedeco.cuda.cudnn.cudnnTensorStruct;
+import org.flowrt.backend.ConvAlgorithms;
 import org.flowrt.backend.ConvShape;
 import org.flowrt.backend.Convolution;
 import org.flowrt.backend.DType;
@@ -20,14 +23,23 @@ import org.flowrt.backend.MemoryPool;
 import org.flowrt.backend.NativeAddress;
 
 /**
- * cuDNN plan for one convolution shape: descriptors, the fastest algorithm of each pass found once
- * by cudnnFind* (FP32 FMA math, so GPU results match the float64 reference as closely as the CPU's),
- * and one workspace sized for the largest of the three, taken from the backend's pool.
+ * cuDNN plan for one convolution shape: descriptors and, for each pass, the algorithm chosen once
+ * from cudnnFind*'s measurements (FP32 FMA math, so GPU results match the float64 reference as
+ * closely as the CPU's). By default the fastest deterministic algorithm is chosen
+ * ({@link ConvAlgorithms}). A pass's workspace is taken from the backend's caching pool for that
+ * pass only and given back when the call is enqueued: the block stays cached for reuse, work on the
+ * backend's one stream runs in order so a later user of the block cannot overtake this pass, and the
+ * allocator's in-use bytes still return to their level after every pass (the suites' leak checks).
  */
 final class CudnnConvolution implements Convolution {
   private static final int CANDIDATES = 8;
 
+  /** One pass's choice: the algorithm, its workspace and whether it is deterministic. */
+  record Choice(int algorithm, long workspaceBytes, boolean deterministic) {}
+
+  private final CudaBackend backend;
   private final cudnnContext handle;
+  private final MemoryPool pool;
   private final ConvShape shape;
   private final cudnnTensorStruct xDesc = new cudnnTensorStruct();
   private final cudnnTensorStruct yDesc = new cudnnTensorStruct();
@@ -35,14 +47,15 @@ final class CudnnConvolution implements Convolution {
   private final cudnnConvolutionStruct convDesc = new cudnnConvolutionStruct();
   private final FloatPointer one = new FloatPointer(1f);
   private final FloatPointer zero = new FloatPointer(0f);
-  private final int forwardAlgo;
-  private final int dataAlgo;
-  private final int filterAlgo;
-  private final DeviceBuffer workspace;
+  private final Choice forward;
+  private final Choice data;
+  private final Choice filter;
   private boolean closed;
 
-  CudnnConvolution(cudnnContext handle, MemoryPool pool, ConvShape s) {
+  CudnnConvolution(CudaBackend backend, cudnnContext handle, MemoryPool pool, ConvShape s, ConvAlgorithms policy) {
+    this.backend = backend;
     this.handle = handle;
+    this.pool = pool;
     this.shape = s;
     int k = s.kernelSize(), p = s.padding();
     cudnn(cudnnCreateTensorDescriptor(xDesc), "cudnnCreateTensorDescriptor");
@@ -59,33 +72,48 @@ final class CudnnConvolution implements Convolution {
         "cudnnSetConvolution2dDescriptor");
     cudnn(cudnnSetConvolutionMathType(convDesc, CUDNN_FMA_MATH), "cudnnSetConvolutionMathType");
 
-    long workspaceBytes = 0;
+    // cudnnFind* runs every candidate on the device; it needs the context current on this thread.
+    backend.checkOpen();
     try (IntPointer found = new IntPointer(1);
         cudnnConvolutionFwdAlgoPerf_t fwd = new cudnnConvolutionFwdAlgoPerf_t(CANDIDATES);
         cudnnConvolutionBwdDataAlgoPerf_t bwd = new cudnnConvolutionBwdDataAlgoPerf_t(CANDIDATES);
         cudnnConvolutionBwdFilterAlgoPerf_t flt = new cudnnConvolutionBwdFilterAlgoPerf_t(CANDIDATES)) {
       cudnn(cudnnFindConvolutionForwardAlgorithm(handle, xDesc, wDesc, convDesc, yDesc, CANDIDATES, found, fwd),
           "cudnnFindConvolutionForwardAlgorithm");
-      int i = firstOk(found.get(), j -> fwd.position(j).status(), "forward");
-      forwardAlgo = fwd.position(i).algo();
-      workspaceBytes = Math.max(workspaceBytes, fwd.memory());
+      forward = choose(found.get(), j -> {
+        cudnnConvolutionFwdAlgoPerf_t r = fwd.getPointer(j);
+        return new Candidate(r.status(), new Choice(r.algo(), r.memory(), r.determinism() == CUDNN_DETERMINISTIC));
+      }, policy, "forward");
       cudnn(cudnnFindConvolutionBackwardDataAlgorithm(handle, wDesc, yDesc, convDesc, xDesc, CANDIDATES, found, bwd),
           "cudnnFindConvolutionBackwardDataAlgorithm");
-      i = firstOk(found.get(), j -> bwd.position(j).status(), "backward data");
-      dataAlgo = bwd.position(i).algo();
-      workspaceBytes = Math.max(workspaceBytes, bwd.memory());
+      data = choose(found.get(), j -> {
+        cudnnConvolutionBwdDataAlgoPerf_t r = bwd.getPointer(j);
+        return new Candidate(r.status(), new Choice(r.algo(), r.memory(), r.determinism() == CUDNN_DETERMINISTIC));
+      }, policy, "backward data");
       cudnn(cudnnFindConvolutionBackwardFilterAlgorithm(handle, xDesc, yDesc, convDesc, wDesc, CANDIDATES, found, flt),
           "cudnnFindConvolutionBackwardFilterAlgorithm");
-      i = firstOk(found.get(), j -> flt.position(j).status(), "backward filter");
-      filterAlgo = flt.position(i).algo();
-      workspaceBytes = Math.max(workspaceBytes, flt.memory());
+      filter = choose(found.get(), j -> {
+        cudnnConvolutionBwdFilterAlgoPerf_t r = flt.getPointer(j);
+        return new Candidate(r.status(), new Choice(r.algo(), r.memory(), r.determinism() == CUDNN_DETERMINISTIC));
+      }, policy, "backward filter");
     }
-    workspace = DeviceBuffer.allocate(pool, DType.F32, (workspaceBytes + 3) / 4);
   }
 
-  private int firstOk(int count, java.util.function.IntUnaryOperator status, String pass) {
-    for (int j = 0; j < count; j++) if (status.applyAsInt(j) == CUDNN_STATUS_SUCCESS) return j;
-    throw new IllegalStateException("cuDNN found no working " + pass + " algorithm for " + shape);
+  private record Candidate(int status, Choice choice) {}
+
+  /** cudnnFind* lists candidates fastest first: the first that ran and satisfies the policy. */
+  private Choice choose(int count, java.util.function.IntFunction<Candidate> candidate, ConvAlgorithms policy, String pass) {
+    for (int j = 0; j < count; j++) {
+      Candidate c = candidate.apply(j);
+      if (c.status() == CUDNN_STATUS_SUCCESS && (policy == ConvAlgorithms.FASTEST || c.choice().deterministic())) return c.choice();
+    }
+    throw new IllegalStateException("cuDNN found no working " + (policy == ConvAlgorithms.FASTEST ? "" : "deterministic ") + pass
+        + " algorithm for " + shape + (policy == ConvAlgorithms.FASTEST ? "" : " (--fastest-conv allows non-deterministic ones)"));
+  }
+
+  /** The algorithms chosen for forward, backward data and backward filter. */
+  List<Choice> choices() {
+    return List.of(forward, data, filter);
   }
 
   @Override
@@ -93,34 +121,51 @@ final class CudnnConvolution implements Convolution {
     return shape;
   }
 
+  /** The pass's workspace from the pool, or null when it needs none. */
+  private DeviceBuffer workspace(Choice c) {
+    return c.workspaceBytes() == 0 ? null : DeviceBuffer.allocate(pool, DType.F32, (c.workspaceBytes() + 3) / 4);
+  }
+
+  private static Pointer at(DeviceBuffer b) {
+    return b == null ? null : NativeAddress.pointer(b.address());
+  }
+
   @Override
   public void forward(DeviceBuffer x, DeviceBuffer w, DeviceBuffer y) {
     checkBuffers(x, w, y);
-    cudnn(cudnnConvolutionForward(handle, one, xDesc, NativeAddress.pointer(x.address()), wDesc,
-        NativeAddress.pointer(w.address()), convDesc, forwardAlgo, NativeAddress.pointer(workspace.address()),
-        workspace.bytes(), zero, yDesc, NativeAddress.pointer(y.address())), "cudnnConvolutionForward");
+    backend.checkOpen();
+    try (DeviceBuffer ws = workspace(forward)) {
+      cudnn(cudnnConvolutionForward(handle, one, xDesc, at(x), wDesc, at(w), convDesc, forward.algorithm(), at(ws),
+          forward.workspaceBytes(), zero, yDesc, at(y)), "cudnnConvolutionForward");
+    }
+    backend.afterEnqueue("cudnnConvolutionForward");
   }
 
   @Override
   public void backwardData(DeviceBuffer dy, DeviceBuffer w, DeviceBuffer dx) {
     checkBuffers(dx, w, dy);
-    cudnn(cudnnConvolutionBackwardData(handle, one, wDesc, NativeAddress.pointer(w.address()), yDesc,
-        NativeAddress.pointer(dy.address()), convDesc, dataAlgo, NativeAddress.pointer(workspace.address()),
-        workspace.bytes(), zero, xDesc, NativeAddress.pointer(dx.address())), "cudnnConvolutionBackwardData");
+    backend.checkOpen();
+    try (DeviceBuffer ws = workspace(data)) {
+      cudnn(cudnnConvolutionBackwardData(handle, one, wDesc, at(w), yDesc, at(dy), convDesc, data.algorithm(), at(ws),
+          data.workspaceBytes(), zero, xDesc, at(dx)), "cudnnConvolutionBackwardData");
+    }
+    backend.afterEnqueue("cudnnConvolutionBackwardData");
   }
 
   @Override
   public void backwardFilter(DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dw) {
     checkBuffers(x, dw, dy);
-    cudnn(cudnnConvolutionBackwardFilter(handle, one, xDesc, NativeAddress.pointer(x.address()), yDesc,
-        NativeAddress.pointer(dy.address()), convDesc, filterAlgo, NativeAddress.pointer(workspace.address()),
-        workspace.bytes(), zero, wDesc, NativeAddress.pointer(dw.address())), "cudnnConvolutionBackwardFilter");
+    backend.checkOpen();
+    try (DeviceBuffer ws = workspace(filter)) {
+      cudnn(cudnnConvolutionBackwardFilter(handle, one, xDesc, at(x), yDesc, at(dy), convDesc, filter.algorithm(), at(ws),
+          filter.workspaceBytes(), zero, wDesc, at(dw)), "cudnnConvolutionBackwardFilter");
+    }
+    backend.afterEnqueue("cudnnConvolutionBackwardFilter");
   }
 
   void close() {
     if (closed) return;
     closed = true;
-    workspace.close();
     cudnn(cudnnDestroyTensorDescriptor(xDesc), "cudnnDestroyTensorDescriptor");
     cudnn(cudnnDestroyTensorDescriptor(yDesc), "cudnnDestroyTensorDescriptor");
     cudnn(cudnnDestroyFilterDescriptor(wDesc), "cudnnDestroyFilterDescriptor");

@@ -1,0 +1,47 @@
+package org.flowrt;
+
+import org.flowrt.backend.BackendSuite;
+import org.flowrt.classic.VectorFlowSuite;
+import org.flowrt.glow.GlowSuite;
+import org.flowrt.train.TrainingSuite;
+import org.flowrt.ops.ActNormSuite;
+import org.flowrt.ops.ClassicFlowSuite;
+import org.flowrt.ops.ConditionalSuite;
+import org.flowrt.ops.InvConvSuite;
+import org.flowrt.ops.CouplingSuite;
+import org.flowrt.ops.ReshapeSuite;
+import org.flowrt.ops.ConvSuite;
+import org.flowrt.ops.PriorSuite;
+import org.flowrt.ops.OptimizerSuite;
+import org.flowrt.ops.ReduceSuite;
+import org.flowrt.testing.TestBackends;
+import org.flowrt.backend.cpu.FiberOrder;
+import org.junit.jupiter.api.Nested;
+
+/**
+ * The model suites (Glow, training, vector flows) on the CPU backend with the GPU's block geometry,
+ * in one thread order: the whole model runs the kernels as the GPU would launch them.
+ */
+class FiberModelsTest {
+
+  @Nested
+  class Glow extends GlowSuite {
+    Glow() {
+      super(TestBackends.fibers(FiberOrder.ASCENDING));
+    }
+  }
+
+  @Nested
+  class Training extends TrainingSuite {
+    Training() {
+      super(TestBackends.fibers(FiberOrder.ASCENDING));
+    }
+  }
+
+  @Nested
+  class VectorFlow extends VectorFlowSuite {
+    VectorFlow() {
+      super(TestBackends.fibers(FiberOrder.ASCENDING));
+    }
+  }
+}
