@@ -19,9 +19,9 @@ junit_console=org.junit.platform:junit-platform-console-standalone:1.11.4
 cuda_jni_kept='libjnicudart.so|libjnicublas.so|libjnicudnn.so'
 
 echo "[flowrt] building the jar, the test classes and the test natives" >&2
-mvn -q -B -DskipTests package dependency:build-classpath -Dmdep.outputFile=target/classpath.txt >&2
+mvn -q -B -DskipTests package dependency:build-classpath -DincludeScope=runtime -Dmdep.outputFile=target/classpath.txt >&2
 mvn -q -B -DskipTests test-compile exec:exec@test-natives >&2
-mvn -q -B dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt >&2
+mvn -q -B dependency:build-classpath -DincludeScope=test -Dmdep.outputFile=target/test-classpath.txt >&2
 mvn -q -B dependency:copy -Dartifact="$junit_console" -DoutputDirectory=target/dist-tools >&2
 
 stage=target/dist/flowrt
@@ -30,7 +30,7 @@ echo "[flowrt] jlink: $modules" >&2
 jlink --add-modules "$modules" --strip-debug --no-header-files --no-man-pages --compress=2 --output "$stage/runtime"
 
 cp target/flowrt-0.1.0-SNAPSHOT.jar "$stage/lib/flowrt.jar"
-IFS=: read -r -a jars < target/classpath.txt
+IFS=: read -r -a jars < target/classpath.txt || true  # no trailing newline
 for jar in "${jars[@]}"; do
   name=$(basename "$jar")
   case "$name" in
@@ -45,7 +45,7 @@ for jar in "${jars[@]}"; do
 done
 
 # Test-only jars: what the test classes use beyond the runtime (JUnit comes with the console launcher).
-IFS=: read -r -a test_jars < target/test-classpath.txt
+IFS=: read -r -a test_jars < target/test-classpath.txt || true
 for jar in "${test_jars[@]}"; do
   name=$(basename "$jar")
   case "$name" in
@@ -72,9 +72,13 @@ cat > "$stage/bin/flowrt-test" <<'EOF'
 # FLOWRT_REQUIRE_GPU=1 makes the GPU suites fail instead of skip where the GPU cannot be used.
 home=$(cd "$(dirname "$0")/.." && pwd)
 if [ $# -eq 0 ]; then set -- --scan-class-path "$home/test/flowrt-tests.jar"; fi
+classpath=""
+for jar in "$home"/lib/*.jar "$home"/test/*.jar; do  # JUnit's --class-path takes no wildcards
+  case "$jar" in */junit-console.jar) ;; *) classpath="$classpath${classpath:+:}$jar" ;; esac
+done
 exec "$home/runtime/bin/java" -Xss8m -Dflowrt.testNatives="$home/test/natives" \
   -jar "$home/test/junit-console.jar" execute --disable-banner --details=summary --details-theme=ascii \
-  --class-path "$home/lib/*:$home/test/*" "$@"
+  --class-path "$classpath" "$@"
 EOF
 chmod +x "$stage/bin/flowrt" "$stage/bin/flowrt-test"
 cp README.md "$stage/"
