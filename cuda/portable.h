@@ -26,26 +26,6 @@
 #define FLOWRT_DEVICE __device__ __forceinline__
 #define FLOWRT_MAX_BLOCK 256
 
-struct IndexRange {
-  long long begin, end, step;
-};
-
-// Elements [0, n) shared by every thread of the grid along x: coalesced grid-stride loop.
-FLOWRT_DEVICE IndexRange grid_range(long long n) {
-  return {(long long)blockIdx.x * blockDim.x + threadIdx.x, n, (long long)gridDim.x * blockDim.x};
-}
-
-// Elements [0, n) shared by the threads of one block: coalesced block-stride loop.
-FLOWRT_DEVICE IndexRange block_range(long long n) {
-  return {(long long)threadIdx.x, n, (long long)blockDim.x};
-}
-
-// Rows [0, rows) shared by the blocks of the grid (x), a whole row per block at a time: the
-// block's threads then stride along the row with block_range.
-FLOWRT_DEVICE IndexRange row_range(long long rows) {
-  return {(long long)blockIdx.x, rows, (long long)gridDim.x};
-}
-
 #else
 // ---------------------------------------------------------------- host builds (g++)
 #include <string.h>
@@ -98,16 +78,6 @@ void flowrt_fiber_barrier(const char* site);
 #define FLOWRT_STRINGIFY(x) FLOWRT_STRINGIFY2(x)
 #define __syncthreads() flowrt_fiber_barrier(__FILE__ ":" FLOWRT_STRINGIFY(__LINE__))
 
-struct IndexRange {
-  long long begin, end, step;
-};
-
-static inline IndexRange grid_range(long long n) {
-  return {(long long)blockIdx.x * blockDim.x + threadIdx.x, n, (long long)gridDim.x * blockDim.x};
-}
-static inline IndexRange block_range(long long n) { return {(long long)threadIdx.x, n, (long long)blockDim.x}; }
-static inline IndexRange row_range(long long rows) { return {(long long)blockIdx.x, rows, (long long)gridDim.x}; }
-
 #else
 // ---------------------------------------------------------------- one-thread host build
 #define FLOWRT_MAX_BLOCK 1
@@ -138,6 +108,30 @@ static inline IndexRange block_range(long long n) { return {0, n}; }
 // Rows [0, rows) split into gridDim.x contiguous slices, one per host block.
 static inline IndexRange row_range(long long rows) { return grid_range(rows); }
 #endif
+#endif
+
+#if defined(__CUDACC__) || defined(FLOWRT_FIBERS)
+// ---------------------------------------------------------------- loops with the GPU's geometry
+// (nvcc and the fiber build; the one-thread host build has its own above)
+struct IndexRange {
+  long long begin, end, step;
+};
+
+// Elements [0, n) shared by every thread of the grid along x: coalesced grid-stride loop.
+FLOWRT_DEVICE IndexRange grid_range(long long n) {
+  return {(long long)blockIdx.x * blockDim.x + threadIdx.x, n, (long long)gridDim.x * blockDim.x};
+}
+
+// Elements [0, n) shared by the threads of one block: coalesced block-stride loop.
+FLOWRT_DEVICE IndexRange block_range(long long n) {
+  return {(long long)threadIdx.x, n, (long long)blockDim.x};
+}
+
+// Rows [0, rows) shared by the blocks of the grid (x), a whole row per block at a time: the
+// block's threads then stride along the row with block_range.
+FLOWRT_DEVICE IndexRange row_range(long long rows) {
+  return {(long long)blockIdx.x, rows, (long long)gridDim.x};
+}
 #endif
 
 // Sum of one double per thread over the whole block, returned to every thread. Written once for

@@ -19,10 +19,10 @@ junit_console=org.junit.platform:junit-platform-console-standalone:1.11.4
 cuda_jni_kept='libjnicudart.so|libjnicublas.so|libjnicudnn.so'
 
 echo "[flowrt] building the jar, the test classes and the test natives" >&2
-mvn -q -B -DskipTests package dependency:build-classpath -DincludeScope=runtime -Dmdep.outputFile=target/classpath.txt >&2
-mvn -q -B -DskipTests test-compile exec:exec@test-natives >&2
+# `package` compiles the tests and builds the test natives too (exec test-natives, process-test-classes).
+mvn -q -B -DskipTests package dependency:build-classpath -DincludeScope=runtime -Dmdep.outputFile=target/classpath.txt \
+  dependency:copy -Dartifact="$junit_console" -DoutputDirectory=target/dist-tools >&2
 mvn -q -B dependency:build-classpath -DincludeScope=test -Dmdep.outputFile=target/test-classpath.txt >&2
-mvn -q -B dependency:copy -Dartifact="$junit_console" -DoutputDirectory=target/dist-tools >&2
 
 stage=target/dist/flowrt
 rm -rf target/dist && mkdir -p "$stage"/{bin,lib,test}

@@ -76,6 +76,9 @@ flowrt_fiber_switch:
 // ---------------------------------------------------------------- launch configuration and status
 enum FiberOrder : int { FIBER_ORDER_ASCENDING = 0, FIBER_ORDER_DESCENDING = 1, FIBER_ORDER_SHUFFLED = 2 };
 
+// The seed of the shuffled order: fixed, so a shuffled run repeats exactly.
+static const unsigned long long FIBER_SHUFFLE_SEED = 0x5EEDF1BE5ULL;
+
 enum FiberStatus : int {
   FIBER_OK = 0,
   FIBER_BARRIER_MISMATCH = 1,  // a barrier reached by part of a block, or different barriers
@@ -91,7 +94,6 @@ static FiberPointerCheck fiber_pointer_check = nullptr;
 struct FiberLaunch {
   const char* kernel;
   FiberOrder order;
-  unsigned long long seed;
   std::atomic<int> status{FIBER_OK};
   char message[512] = {0};
 
@@ -191,12 +193,12 @@ void flowrt_fiber_barrier(const char* site) {
   flowrt_fiber_switch(&self.sp, run->scheduler_sp);
 }
 
-static void fiber_order(std::vector<unsigned>& order, unsigned threads, FiberOrder mode, unsigned long long seed,
-                        unsigned long long block, unsigned phase) {
+static void fiber_order(std::vector<unsigned>& order, unsigned threads, FiberOrder mode, unsigned long long block,
+                        unsigned phase) {
   order.resize(threads);
   for (unsigned i = 0; i < threads; i++) order[i] = mode == FIBER_ORDER_DESCENDING ? threads - 1 - i : i;
   if (mode != FIBER_ORDER_SHUFFLED) return;
-  unsigned long long state = splitmix64(seed ^ splitmix64(block * 0x100000001B3ULL + phase));
+  unsigned long long state = splitmix64(FIBER_SHUFFLE_SEED ^ splitmix64(block * 0x100000001B3ULL + phase));
   for (unsigned i = threads - 1; i > 0; i--) {  // Fisher–Yates
     state = splitmix64(state);
     unsigned j = (unsigned)(state % (i + 1));
@@ -217,7 +219,7 @@ static bool fiber_run_block(FiberLaunch& launch, void (*invoke)(void**), void** 
   BlockRun run = {invoke, args, threads, fibers.data(), nullptr, 0};
   fiber_block = &run;
   for (unsigned phase = 0;; phase++) {
-    fiber_order(order, threads, launch.order, launch.seed, block, phase);
+    fiber_order(order, threads, launch.order, block, phase);
     for (unsigned t : order) {
       run.current = t;
       threadIdx = {t, 0, 0};
@@ -273,27 +275,21 @@ static int fiber_first_bad_argument(void (*)(P...), void** args, std::index_sequ
   return bad;
 }
 
-template <typename... P>
-static void fiber_call(void (*kernel)(P...), void** args) {
-  host_call(kernel, args, std::index_sequence_for<P...>{});
-}
-
+// What a fiber runs: the kernel for one thread (a plain function, so a block can hold it).
 template <auto Kernel>
 static void fiber_invoke(void** args) {
-  fiber_call(Kernel, args);
+  host_invoke(Kernel, args);
 }
 
-// The order and seed of the calling thread's next launches (set by the entry points).
+// The thread order of the calling thread's next launches (set by the entry point).
 static thread_local FiberOrder fiber_next_order = FIBER_ORDER_ASCENDING;
-static thread_local unsigned long long fiber_next_seed = 0;
 
 template <typename... P>
-static int fiber_check_arguments(FiberLaunch& launch, void (*kernel)(P...), void** args) {
+static void fiber_check_arguments(FiberLaunch& launch, void (*kernel)(P...), void** args) {
   int bad = fiber_first_bad_argument(kernel, args, std::index_sequence_for<P...>{});
   if (bad >= 0)
     launch.fail(FIBER_BAD_POINTER, "kernel %s: pointer argument %d (%p) is not device memory", launch.kernel, bad,
                 *(void**)args[bad]);
-  return bad;
 }
 
 template <auto Kernel>
@@ -301,7 +297,6 @@ static int host_launch(const char* name, dim3 grid, unsigned block, void** args)
   FiberLaunch launch;
   launch.kernel = name;
   launch.order = fiber_next_order;
-  launch.seed = fiber_next_seed;
   if (block == 0 || block > FLOWRT_MAX_BLOCK || (block & (block - 1)) != 0) {
     launch.fail(FIBER_BAD_GEOMETRY, "kernel %s: block of %u threads (the kernels need a power of two up to %d)", name, block,
                 FLOWRT_MAX_BLOCK);
@@ -340,13 +335,11 @@ static inline long long flowrt_fiber_lookup(const char* name) {
   return e == nullptr ? 0 : (long long)(intptr_t)e;
 }
 
-// Runs a launch with `block` threads per block, threads taking turns in `order` (FiberOrder) with
-// `seed` for the shuffle. Returns a FiberStatus; the message of a failure is flowrt_fiber_error().
-static inline int flowrt_fiber_launch(long long entry, int gx, int gy, int gz, int block, int order,
-                                      long long seed, void** args) {
+// Runs a launch with `block` threads per block, threads taking turns in `order` (FiberOrder).
+// Returns a FiberStatus; the message of a failure is flowrt_fiber_error().
+static inline int flowrt_fiber_launch(long long entry, int gx, int gy, int gz, int block, int order, void** args) {
   const HostKernelEntry* e = (const HostKernelEntry*)(intptr_t)entry;
   fiber_next_order = (FiberOrder)order;
-  fiber_next_seed = (unsigned long long)seed;
   return e->launcher(e->name, dim3{(unsigned)gx, (unsigned)gy, (unsigned)gz}, (unsigned)block, args);
 }
 

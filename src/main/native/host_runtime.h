@@ -22,7 +22,7 @@ static inline void host_run_grid(void (*kernel)(P...), dim3 grid, void** args) {
     blockIdx.x = (unsigned)(b % grid.x);
     blockIdx.y = (unsigned)((b / grid.x) % grid.y);
     blockIdx.z = (unsigned)(b / ((long long)grid.x * grid.y));
-    host_call(kernel, args, std::index_sequence_for<P...>{});
+    host_invoke(kernel, args);
   }
 }
 

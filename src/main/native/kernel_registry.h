@@ -33,6 +33,12 @@ static inline void host_call(void (*kernel)(P...), void** args, std::index_seque
   kernel(*static_cast<std::remove_cv_t<P>*>(args[I])...);
 }
 
+// Calls the kernel once (one thread of one block) with its arguments from the list.
+template <typename... P>
+static inline void host_invoke(void (*kernel)(P...), void** args) {
+  host_call(kernel, args, std::index_sequence_for<P...>{});
+}
+
 // The registry entry of a kernel by name, or null.
 static inline const HostKernelEntry* host_kernel_find(const char* name) {
   auto it = host_kernel_registry().find(name);

@@ -95,6 +95,24 @@ static const bool shim_installed = (fiber_pointer_check = &shim_pointer_ok, true
 // For the cuDNN shim: is [p, p + bytes) device memory?
 SHIM_EXPORT bool flowrt_shim_device_range(const void* p, size_t bytes) { return shim_in_allocation(p, bytes); }
 
+// A new handle of type T, remembered in `live` so later calls can check it.
+template <typename T>
+static CUresult shim_create(std::set<T*>& live, T** out) {
+  std::lock_guard<std::mutex> guard(shim_lock);
+  *out = new T();
+  live.insert(*out);
+  return CUDA_SUCCESS;
+}
+
+// Frees a handle made by shim_create; CUDA_ERROR_INVALID_HANDLE for anything else.
+template <typename T>
+static CUresult shim_destroy(std::set<T*>& live, T* handle) {
+  std::lock_guard<std::mutex> guard(shim_lock);
+  if (live.erase(handle) == 0) return CUDA_ERROR_INVALID_HANDLE;
+  delete handle;
+  return CUDA_SUCCESS;
+}
+
 static CUresult shim_ready() {
   if (!shim_initialized) return CUDA_ERROR_NOT_INITIALIZED;
   if (shim_current == nullptr || shim_current->retained <= 0) return CUDA_ERROR_INVALID_CONTEXT;
@@ -201,19 +219,13 @@ SHIM_EXPORT CUresult cuStreamCreate(ShimStream** stream, unsigned int flags) {
   CUresult ready = shim_ready();
   if (ready != CUDA_SUCCESS) return ready;
   if (stream == nullptr || flags > 1) return CUDA_ERROR_INVALID_VALUE;
-  std::lock_guard<std::mutex> guard(shim_lock);
-  *stream = new ShimStream();
-  shim_streams.insert(*stream);
-  return CUDA_SUCCESS;
+  return shim_create(shim_streams, stream);
 }
 
 SHIM_EXPORT CUresult cuStreamDestroy_v2(ShimStream* stream) {
   CUresult ready = shim_ready();
   if (ready != CUDA_SUCCESS) return ready;
-  std::lock_guard<std::mutex> guard(shim_lock);
-  if (shim_streams.erase(stream) == 0) return CUDA_ERROR_INVALID_HANDLE;
-  delete stream;
-  return CUDA_SUCCESS;
+  return shim_destroy(shim_streams, stream);
 }
 
 SHIM_EXPORT CUresult cuStreamSynchronize(ShimStream* stream) {
@@ -311,19 +323,13 @@ SHIM_EXPORT CUresult cuModuleLoadData(ShimModule** module, const void* image) {
   uint32_t magic;
   memcpy(&magic, image, sizeof magic);
   if (magic != 0xBA55ED50u) return CUDA_ERROR_INVALID_IMAGE;  // not a fatbin
-  std::lock_guard<std::mutex> guard(shim_lock);
-  *module = new ShimModule();
-  shim_modules.insert(*module);
-  return CUDA_SUCCESS;
+  return shim_create(shim_modules, module);
 }
 
 SHIM_EXPORT CUresult cuModuleUnload(ShimModule* module) {
   CUresult ready = shim_ready();
   if (ready != CUDA_SUCCESS) return ready;
-  std::lock_guard<std::mutex> guard(shim_lock);
-  if (shim_modules.erase(module) == 0) return CUDA_ERROR_INVALID_HANDLE;
-  delete module;
-  return CUDA_SUCCESS;
+  return shim_destroy(shim_modules, module);
 }
 
 SHIM_EXPORT CUresult cuModuleGetFunction(const HostKernelEntry** function, ShimModule* module, const char* name) {
@@ -358,8 +364,8 @@ SHIM_EXPORT CUresult cuLaunchKernel(const HostKernelEntry* function, unsigned in
   if (bx == 0 || by != 1 || bz != 1 || bx > 1024) return CUDA_ERROR_INVALID_VALUE;
   if (shared_bytes != 0) return CUDA_ERROR_INVALID_VALUE;  // flowrt's kernels use static shared memory only
   if (kernel_params == nullptr || extra != nullptr) return CUDA_ERROR_INVALID_VALUE;
-  int status = flowrt_fiber_launch((long long)(intptr_t)function, (int)gx, (int)gy, (int)gz, (int)bx, shim_fiber_order(),
-                                   0x5EEDF1BE5LL, kernel_params);
+  int status =
+      flowrt_fiber_launch((long long)(intptr_t)function, (int)gx, (int)gy, (int)gz, (int)bx, shim_fiber_order(), kernel_params);
   if (status != FIBER_OK)
     shim_fault(status == FIBER_BAD_POINTER ? CUDA_ERROR_ILLEGAL_ADDRESS : CUDA_ERROR_LAUNCH_FAILED, flowrt_fiber_error());
   return CUDA_SUCCESS;

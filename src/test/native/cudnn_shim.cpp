@@ -239,59 +239,92 @@ static const Algorithm* find(const Algorithm (&table)[N], int algo) {
   return nullptr;
 }
 
-// Checks an execution's algorithm, workspace and device pointers.
+// One execution's checked setup: the geometry from the descriptors, the algorithm, its workspace
+// (which must be device memory of the size the algorithm needs) and the operands, which must be
+// device memory of their sizes: inputs a and b, output out. Also where a non-deterministic
+// algorithm starts its sums (another start every call).
+struct Execution {
+  Geometry g;
+  const Algorithm* algorithm;
+  unsigned start;
+};
+
+static std::atomic<unsigned> nondeterministic_calls{0};
+
 template <size_t N>
-static cudnnStatus_t prepare(const Algorithm (&table)[N], int algo, const Geometry& g, void* workspace, size_t workspace_size,
-                             const Algorithm** chosen, const void* a, size_t a_bytes, const void* b, size_t b_bytes,
-                             const void* out, size_t out_bytes) {
-  const Algorithm* alg = find(table, algo);
-  if (alg == nullptr) return CUDNN_STATUS_NOT_SUPPORTED;
-  size_t need = workspace_bytes(*alg, g);
+static cudnnStatus_t begin(const Algorithm (&table)[N], Handle* h, const float* alpha, const float* beta, const Tensor* x,
+                           const Filter* w, const Conv* conv, const Tensor* y, int algo, void* workspace,
+                           size_t workspace_size, Execution* e) {
+  if (h == nullptr || h->magic != MAGIC_HANDLE || alpha == nullptr || beta == nullptr) return CUDNN_STATUS_BAD_PARAM;
+  cudnnStatus_t s = geometry(x, w, conv, y, &e->g);
+  if (s != CUDNN_STATUS_SUCCESS) return s;
+  e->algorithm = find(table, algo);
+  if (e->algorithm == nullptr) return CUDNN_STATUS_NOT_SUPPORTED;
+  size_t need = workspace_bytes(*e->algorithm, e->g);
   if (workspace_size < need) return CUDNN_STATUS_BAD_PARAM;
   if (need > 0 && (workspace == nullptr || !flowrt_shim_device_range(workspace, need))) return CUDNN_STATUS_BAD_PARAM;
-  if (!flowrt_shim_device_range(a, a_bytes) || !flowrt_shim_device_range(b, b_bytes) ||
-      !flowrt_shim_device_range(out, out_bytes))
-    return CUDNN_STATUS_EXECUTION_FAILED;
   if (need > 0) memset(workspace, 0, need);  // the algorithm "uses" its workspace
-  *chosen = alg;
+  e->start = e->algorithm->deterministic ? 0 : nondeterministic_calls.fetch_add(1);
   return CUDNN_STATUS_SUCCESS;
 }
 
-// Rotates where a non-deterministic algorithm starts its sums: another start every call.
-static std::atomic<unsigned> nondeterministic_calls{0};
+static size_t input_bytes(const Geometry& g) { return sizeof(float) * g.n * g.c * g.h * g.w; }
+static size_t filter_bytes(const Geometry& g) { return sizeof(float) * g.k * g.c * g.kh * g.kw; }
+static size_t output_bytes(const Geometry& g) { return sizeof(float) * g.n * g.k * g.oh * g.ow; }
+
+static cudnnStatus_t operands(const void* a, size_t a_bytes, const void* b, size_t b_bytes, const void* out, size_t out_bytes) {
+  bool ok = flowrt_shim_device_range(a, a_bytes) && flowrt_shim_device_range(b, b_bytes) &&
+            flowrt_shim_device_range(out, out_bytes);
+  return ok ? CUDNN_STATUS_SUCCESS : CUDNN_STATUS_EXECUTION_FAILED;
+}
+
+// A sum of products: in double for a deterministic algorithm, in float (order-sensitive, like a
+// GPU's atomics) for a non-deterministic one.
+struct Sum {
+  bool exact;
+  double d = 0;
+  float f = 0.f;
+
+  explicit Sum(const Execution& e) : exact(e.algorithm->deterministic) {}
+  void add(float a, float b) {
+    if (exact) d += (double)a * b;
+    else f += a * b;
+  }
+  double value() const { return exact ? d : f; }
+};
 
 static void store(float* out, double value, float alpha, float beta) {
   *out = (float)(alpha * value + (beta == 0.f ? 0.0 : (double)beta * *out));  // beta 0 ignores NaN in out
 }
 
+static long long at_input(const Geometry& g, int n, int c, int i, int j) { return (((long long)n * g.c + c) * g.h + i) * g.w + j; }
+static long long at_filter(const Geometry& g, int o, int c, int a, int b) { return (((long long)o * g.c + c) * g.kh + a) * g.kw + b; }
+static long long at_output(const Geometry& g, int n, int o, int i, int j) { return (((long long)n * g.k + o) * g.oh + i) * g.ow + j; }
+
 SHIM_EXPORT cudnnStatus_t cudnnConvolutionForward(Handle* h, const float* alpha, Tensor* xd, const float* x, Filter* wd,
                                                   const float* w, Conv* cd, int algo, void* ws, size_t ws_size,
                                                   const float* beta, Tensor* yd, float* y) {
-  Geometry g;
-  if (h == nullptr || h->magic != MAGIC_HANDLE || alpha == nullptr || beta == nullptr) return CUDNN_STATUS_BAD_PARAM;
-  cudnnStatus_t s = geometry(xd, wd, cd, yd, &g);
+  Execution e;
+  cudnnStatus_t s = begin(FORWARD, h, alpha, beta, xd, wd, cd, yd, algo, ws, ws_size, &e);
+  if (s == CUDNN_STATUS_SUCCESS) s = operands(x, input_bytes(e.g), w, filter_bytes(e.g), y, output_bytes(e.g));
   if (s != CUDNN_STATUS_SUCCESS) return s;
-  const Algorithm* alg;
-  s = prepare(FORWARD, algo, g, ws, ws_size, &alg, x, sizeof(float) * g.n * g.c * g.h * g.w, w,
-              sizeof(float) * g.k * g.c * g.kh * g.kw, y, sizeof(float) * g.n * g.k * g.oh * g.ow);
-  if (s != CUDNN_STATUS_SUCCESS) return s;
+  const Geometry& g = e.g;
 #pragma omp parallel for collapse(2)
   for (int n = 0; n < g.n; n++)
     for (int o = 0; o < g.k; o++)
       for (int i = 0; i < g.oh; i++)
         for (int j = 0; j < g.ow; j++) {
-          double acc = 0;
+          Sum sum(e);
           for (int c = 0; c < g.c; c++)
             for (int a = 0; a < g.kh; a++) {
-              int yi = i + a - g.ph;
-              if (yi < 0 || yi >= g.h) continue;
+              int xi = i + a - g.ph;
+              if (xi < 0 || xi >= g.h) continue;
               for (int b = 0; b < g.kw; b++) {
                 int xj = j + b - g.pw;
-                if (xj < 0 || xj >= g.w) continue;
-                acc += (double)x[(((long long)n * g.c + c) * g.h + yi) * g.w + xj] * w[(((long long)o * g.c + c) * g.kh + a) * g.kw + b];
+                if (xj >= 0 && xj < g.w) sum.add(x[at_input(g, n, c, xi, xj)], w[at_filter(g, o, c, a, b)]);
               }
             }
-          store(&y[(((long long)n * g.k + o) * g.oh + i) * g.ow + j], acc, *alpha, *beta);
+          store(&y[at_output(g, n, o, i, j)], sum.value(), *alpha, *beta);
         }
   return CUDNN_STATUS_SUCCESS;
 }
@@ -299,38 +332,29 @@ SHIM_EXPORT cudnnStatus_t cudnnConvolutionForward(Handle* h, const float* alpha,
 SHIM_EXPORT cudnnStatus_t cudnnConvolutionBackwardData(Handle* h, const float* alpha, Filter* wd, const float* w, Tensor* dyd,
                                                        const float* dy, Conv* cd, int algo, void* ws, size_t ws_size,
                                                        const float* beta, Tensor* dxd, float* dx) {
-  Geometry g;
-  if (h == nullptr || h->magic != MAGIC_HANDLE || alpha == nullptr || beta == nullptr) return CUDNN_STATUS_BAD_PARAM;
-  cudnnStatus_t s = geometry(dxd, wd, cd, dyd, &g);
+  Execution e;
+  cudnnStatus_t s = begin(BACKWARD_DATA, h, alpha, beta, dxd, wd, cd, dyd, algo, ws, ws_size, &e);
+  if (s == CUDNN_STATUS_SUCCESS) s = operands(w, filter_bytes(e.g), dy, output_bytes(e.g), dx, input_bytes(e.g));
   if (s != CUDNN_STATUS_SUCCESS) return s;
-  const Algorithm* alg;
-  s = prepare(BACKWARD_DATA, algo, g, ws, ws_size, &alg, w, sizeof(float) * g.k * g.c * g.kh * g.kw, dy,
-              sizeof(float) * g.n * g.k * g.oh * g.ow, dx, sizeof(float) * g.n * g.c * g.h * g.w);
-  if (s != CUDNN_STATUS_SUCCESS) return s;
-  unsigned start = alg->deterministic ? 0 : nondeterministic_calls.fetch_add(1);
+  const Geometry& g = e.g;
 #pragma omp parallel for collapse(2)
   for (int n = 0; n < g.n; n++)
     for (int c = 0; c < g.c; c++)
       for (int i = 0; i < g.h; i++)
         for (int j = 0; j < g.w; j++) {
-          double acc = 0;
-          float facc = 0.f;
+          Sum sum(e);
           for (int step = 0; step < g.k; step++) {
-            int o = (int)((step + start) % (unsigned)g.k);
+            int o = (int)((step + e.start) % (unsigned)g.k);
             for (int a = 0; a < g.kh; a++) {
               int yi = i - a + g.ph;
               if (yi < 0 || yi >= g.oh) continue;
               for (int b = 0; b < g.kw; b++) {
                 int yj = j - b + g.pw;
-                if (yj < 0 || yj >= g.ow) continue;
-                float t = dy[(((long long)n * g.k + o) * g.oh + yi) * g.ow + yj] * w[(((long long)o * g.c + c) * g.kh + a) * g.kw + b];
-                if (alg->deterministic) acc += (double)dy[(((long long)n * g.k + o) * g.oh + yi) * g.ow + yj] *
-                                               w[(((long long)o * g.c + c) * g.kh + a) * g.kw + b];
-                else facc += t;
+                if (yj >= 0 && yj < g.ow) sum.add(dy[at_output(g, n, o, yi, yj)], w[at_filter(g, o, c, a, b)]);
               }
             }
           }
-          store(&dx[(((long long)n * g.c + c) * g.h + i) * g.w + j], alg->deterministic ? acc : facc, *alpha, *beta);
+          store(&dx[at_input(g, n, c, i, j)], sum.value(), *alpha, *beta);
         }
   return CUDNN_STATUS_SUCCESS;
 }
@@ -338,37 +362,28 @@ SHIM_EXPORT cudnnStatus_t cudnnConvolutionBackwardData(Handle* h, const float* a
 SHIM_EXPORT cudnnStatus_t cudnnConvolutionBackwardFilter(Handle* h, const float* alpha, Tensor* xd, const float* x,
                                                          Tensor* dyd, const float* dy, Conv* cd, int algo, void* ws,
                                                          size_t ws_size, const float* beta, Filter* dwd, float* dw) {
-  Geometry g;
-  if (h == nullptr || h->magic != MAGIC_HANDLE || alpha == nullptr || beta == nullptr) return CUDNN_STATUS_BAD_PARAM;
-  cudnnStatus_t s = geometry(xd, dwd, cd, dyd, &g);
+  Execution e;
+  cudnnStatus_t s = begin(BACKWARD_FILTER, h, alpha, beta, xd, dwd, cd, dyd, algo, ws, ws_size, &e);
+  if (s == CUDNN_STATUS_SUCCESS) s = operands(x, input_bytes(e.g), dy, output_bytes(e.g), dw, filter_bytes(e.g));
   if (s != CUDNN_STATUS_SUCCESS) return s;
-  const Algorithm* alg;
-  s = prepare(BACKWARD_FILTER, algo, g, ws, ws_size, &alg, x, sizeof(float) * g.n * g.c * g.h * g.w, dy,
-              sizeof(float) * g.n * g.k * g.oh * g.ow, dw, sizeof(float) * g.k * g.c * g.kh * g.kw);
-  if (s != CUDNN_STATUS_SUCCESS) return s;
-  unsigned start = alg->deterministic ? 0 : nondeterministic_calls.fetch_add(1);
+  const Geometry& g = e.g;
 #pragma omp parallel for collapse(2)
   for (int o = 0; o < g.k; o++)
     for (int c = 0; c < g.c; c++)
       for (int a = 0; a < g.kh; a++)
         for (int b = 0; b < g.kw; b++) {
-          double acc = 0;
-          float facc = 0.f;
+          Sum sum(e);
           for (int step = 0; step < g.n * g.oh; step++) {
-            int row = (int)((step + start) % (unsigned)(g.n * g.oh));
+            int row = (int)((step + e.start) % (unsigned)(g.n * g.oh));
             int n = row / g.oh, i = row % g.oh;
             int xi = i + a - g.ph;
             if (xi < 0 || xi >= g.h) continue;
             for (int j = 0; j < g.ow; j++) {
               int xj = j + b - g.pw;
-              if (xj < 0 || xj >= g.w) continue;
-              float dyv = dy[(((long long)n * g.k + o) * g.oh + i) * g.ow + j];
-              float xv = x[(((long long)n * g.c + c) * g.h + xi) * g.w + xj];
-              if (alg->deterministic) acc += (double)dyv * xv;
-              else facc += dyv * xv;
+              if (xj >= 0 && xj < g.w) sum.add(dy[at_output(g, n, o, i, j)], x[at_input(g, n, c, xi, xj)]);
             }
           }
-          store(&dw[(((long long)o * g.c + c) * g.kh + a) * g.kw + b], alg->deterministic ? acc : facc, *alpha, *beta);
+          store(&dw[at_filter(g, o, c, a, b)], sum.value(), *alpha, *beta);
         }
   return CUDNN_STATUS_SUCCESS;
 }

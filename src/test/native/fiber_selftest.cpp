@@ -70,7 +70,7 @@ static int launch(const char* kernel, int grid, int block, FiberOrder order, std
     failed++;
     return -1;
   }
-  return flowrt_fiber_launch(entry, grid, 1, 1, block, order, 12345, args.data());
+  return flowrt_fiber_launch(entry, grid, 1, 1, block, order, args.data());
 }
 
 int main() {

@@ -21,7 +21,8 @@ final class InfoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     CudaProbe.Result probe = CudaProbe.probe();
-    System.out.println("CUDA backend: " + (probe.available() ? "available, " + probe.deviceCount() + " device(s)" : "unavailable: " + probe.reason()));
+    System.out.println("CUDA backend: " + (probe.available() ? "available, " + probe.deviceCount() + " device(s), first: "
+        + probe.deviceName() + ", cuDNN " + probe.cudnnVersion() : "unavailable: " + probe.reason()));
     byte[] fatbin = Fatbin.load();
     System.out.println("GPU kernels: " + (fatbin == null ? "none in this build" : Kernel.values().length + " kernels, code for " + Fatbin.entries(fatbin)));
     try (Backend be = backendOption.open()) {

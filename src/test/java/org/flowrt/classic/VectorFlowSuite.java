@@ -130,10 +130,6 @@ public abstract class VectorFlowSuite {
    * kernels under GPU geometry follow the same trajectory. The full runs prove learning on the fast
    * CPU build and on a GPU.
    */
-  private boolean emulatedBlocks() {
-    return TestBackends.emulatesGpuBlocks(be);
-  }
-
   private static final int EMULATED_STEPS = 6;
 
   /** Trains `steps` steps on `backend` and returns each step's loss. */
@@ -166,7 +162,7 @@ public abstract class VectorFlowSuite {
         }
         return losses;
       };
-      if (emulatedBlocks()) compareWithFastCpu(family, run);
+      if (TestBackends.emulatesGpuBlocks(be)) compareWithFastCpu(family, run);
       else run.on(be, 250);
     }
   }
@@ -188,7 +184,7 @@ public abstract class VectorFlowSuite {
         }
         return losses;
       };
-      if (emulatedBlocks()) compareWithFastCpu(family, run);
+      if (TestBackends.emulatesGpuBlocks(be)) compareWithFastCpu(family, run);
       else run.on(be, 1200);
     }
   }

@@ -27,10 +27,6 @@ import org.flowrt.backend.RawMemory;
  * the same kernels run with the GPU's block geometry (fibers), for testing.
  */
 public final class CpuBackend implements Backend {
-  /** Threads per block in the GPU-geometry build: the CUDA backend's block size. */
-  public static final int GPU_BLOCK_THREADS = 256;
-  private static final long SHUFFLE_SEED = 0x5EEDF1BE5L;
-
   private final MemoryPool pool = new MemoryPool(new HostMemory());
   private final Map<Kernel, Long> launchers = new EnumMap<>(Kernel.class);
   private final Map<ConvShape, DnnlConvolution> convolutions = new HashMap<>();
@@ -49,7 +45,7 @@ public final class CpuBackend implements Backend {
   public CpuBackend(HostGeometry geometry, FiberOrder order) {
     this.geometry = geometry;
     this.order = order;
-    this.threads = geometry == HostGeometry.ONE_THREAD ? HostKernels.threads() : FiberKernels.threads();
+    this.threads = geometry.hostThreads();
   }
 
   @Override
@@ -60,12 +56,8 @@ public final class CpuBackend implements Backend {
   @Override
   public String description() {
     return "CPU (" + threads + " threads, oneDNN convolutions" + (geometry == HostGeometry.ONE_THREAD ? ""
-        : ", GPU block geometry: " + GPU_BLOCK_THREADS + " fiber threads per block, " + order.name().toLowerCase(java.util.Locale.ROOT)
-            + " thread order") + ")";
-  }
-
-  public HostGeometry geometry() {
-    return geometry;
+        : ", GPU block geometry: " + geometry.threadsPerBlock() + " fiber threads per block, "
+            + order.name().toLowerCase(java.util.Locale.ROOT) + " thread order") + ")";
   }
 
   @Override
@@ -137,7 +129,7 @@ public final class CpuBackend implements Backend {
 
   @Override
   public int threadsPerBlock() {
-    return geometry == HostGeometry.ONE_THREAD ? 1 : GPU_BLOCK_THREADS;
+    return geometry.threadsPerBlock();
   }
 
   @Override
@@ -149,17 +141,11 @@ public final class CpuBackend implements Backend {
   public void launch(Kernel kernel, Grid grid, KernelArgs kernelArgs) {
     checkOpen();
     long launcher = launchers.computeIfAbsent(kernel, k -> {
-      long found = geometry == HostGeometry.ONE_THREAD ? HostKernels.lookup(k.symbol()) : FiberKernels.lookup(k.symbol());
+      long found = geometry.lookup(k.symbol());
       if (found == 0) throw new IllegalStateException("kernel " + k.symbol() + " is missing from the host kernel library");
       return found;
     });
-    if (geometry == HostGeometry.ONE_THREAD) {
-      HostKernels.launch(launcher, grid.x(), grid.y(), grid.z(), kernelArgs.pointer());
-      return;
-    }
-    int status = FiberKernels.launch(launcher, grid.x(), grid.y(), grid.z(), GPU_BLOCK_THREADS, order.code(), SHUFFLE_SEED,
-        kernelArgs.pointer());
-    if (status != 0) throw new IllegalStateException("kernel launch failed: " + FiberKernels.error());
+    geometry.launch(launcher, grid, kernelArgs, order);
   }
 
   @Override

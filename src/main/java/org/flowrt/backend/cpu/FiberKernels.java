@@ -23,9 +23,12 @@ public final class FiberKernels {
   @Name("flowrt_fiber_lookup")
   public static native long lookup(String name);
 
-  /** Runs the grid with `block` threads per block; returns 0 or a status whose message is {@link #error()}. */
+  /**
+   * Runs the grid with `block` threads per block taking turns in `order` (a {@link FiberOrder}
+   * code); returns 0 or a status whose message is {@link #error()}.
+   */
   @Name("flowrt_fiber_launch")
-  public static native int launch(long entry, int gridX, int gridY, int gridZ, int block, int order, long seed,
+  public static native int launch(long entry, int gridX, int gridY, int gridZ, int block, int order,
       @Cast("void**") Pointer args);
 
   /** The calling thread's last launch error message. */

@@ -105,10 +105,6 @@ public final class CudaBackend implements Backend {
         + (options.syncLaunches() ? ", launches synchronized" : "") + ")";
   }
 
-  public BackendOptions options() {
-    return options;
-  }
-
   /** Makes this backend's context current on the calling thread unless flowrt already did. */
   void makeCurrent() {
     long[] current = CURRENT_CONTEXT.get();
