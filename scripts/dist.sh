@@ -59,11 +59,13 @@ cp target/dist-tools/junit-platform-console-standalone-*.jar "$stage/test/junit-
 mkdir -p "$stage/test/natives"
 cp target/cuda-shim/fiber-selftest "$stage/test/natives/"
 
+cp scripts/crash-log-dir "$stage/bin/"
 cat > "$stage/bin/flowrt" <<'EOF'
 #!/bin/sh
 # flowrt command line, with the bundled Java runtime. Usage: flowrt COMMAND [OPTIONS]
 home=$(cd "$(dirname "$0")/.." && pwd)
-exec "$home/runtime/bin/java" -Xss8m ${FLOWRT_JAVA_OPTS:-} -cp "$home/lib/*" org.flowrt.cli.Main "$@"
+crash_dir=$("$home/bin/crash-log-dir" "$@")
+exec "$home/runtime/bin/java" -Xss8m "-XX:ErrorFile=$crash_dir/hs_err_pid%p.log" ${FLOWRT_JAVA_OPTS:-} -cp "$home/lib/*" org.flowrt.cli.Main "$@"
 EOF
 cat > "$stage/bin/flowrt-test" <<'EOF'
 #!/bin/sh

@@ -49,6 +49,11 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    Require.path("--out", out);
+    Require.atLeast("--iterations", iterations, 1);
+    Require.atLeast("--batch", batch, 1);
+    Require.atLeast("--width", width, 1);
+    for (int k : sweep) Require.between("--sweep", k, 1, 4096);
     List<Map<String, Object>> results = new ArrayList<>();
     try (Backend be = backendOption.open()) {
       System.out.println("backend: " + be.description());

@@ -7,4 +7,8 @@ import picocli.CommandLine.Option;
 final class CheckpointOption {
   @Option(names = "--checkpoint", required = true, description = "a checkpoint written by flowrt train")
   Path path;
+
+  void validate() {
+    Require.path("--checkpoint", path);
+  }
 }

@@ -20,6 +20,13 @@ final class DataOptions {
   @Option(names = "--channels", description = "channels for image folders: 1 (grey) or 3 (RGB) (default ${DEFAULT-VALUE})")
   int channels = 3;
 
+  void validate() {
+    Require.path("--data", data);
+    Require.between("--image-size", imageSize, 0, 1 << 15);
+    Require.between("--channels", channels, 1, 3);
+    if (channels == 2) throw new IllegalArgumentException("--channels must be 1 (grey) or 3 (RGB), got 2");
+  }
+
   /** Opens a split, padding smaller images (28×28 → 32×32) to the model size. */
   ImageDataset open(Datasets.Split split, int levels) throws IOException {
     int size = imageSize > 0 ? imageSize : 32;

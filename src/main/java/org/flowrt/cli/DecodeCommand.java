@@ -31,10 +31,15 @@ final class DecodeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    checkpoint.validate();
+    Require.path("--latents", latents);
+    Require.path("--out", out);
     Safetensors.Contents c = Safetensors.read(latents);
     try (Backend be = backendOption.open(); Glow glow = Checkpoint.loadModel(checkpoint.path, be)) {
       GlowConfig cfg = glow.config();
       Safetensors.Tensor top = require(c, "top");
+      if (top.shape().length != 4 || top.shape()[0] < 1 || top.shape()[0] > 4096)
+        throw new IOException(latents + ": top has shape " + java.util.Arrays.toString(top.shape()) + ", expected [n, c, h, w] with n in 1..4096");
       int n = (int) top.shape()[0];
       checkShape(top, glow.topShape(n), "top");
       List<DeviceBuffer> splits = new ArrayList<>();
@@ -55,6 +60,7 @@ final class DecodeCommand implements Callable<Integer> {
   private Safetensors.Tensor require(Safetensors.Contents c, String name) throws IOException {
     Safetensors.Tensor t = c.tensors().get(name);
     if (t == null || !t.dtype().equals("F32")) throw new IOException(latents + " has no F32 tensor " + name);
+    for (float v : t.floats()) if (!Float.isFinite(v)) throw new IOException(latents + ": " + name + " holds the non-finite value " + v);
     return t;
   }
 

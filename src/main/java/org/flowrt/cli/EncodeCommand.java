@@ -33,6 +33,10 @@ final class EncodeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    checkpoint.validate();
+    data.validate();
+    Require.between("--count", count, 1, 4096);
+    Require.path("--out", out);
     try (Backend be = backendOption.open(); Glow glow = Checkpoint.loadModel(checkpoint.path, be)) {
       data.imageSize = glow.config().height();
       ImageDataset test = data.open(Datasets.Split.TEST, glow.config().levels());

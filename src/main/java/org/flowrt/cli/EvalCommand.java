@@ -27,6 +27,10 @@ final class EvalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    checkpoint.validate();
+    data.validate();
+    Require.atLeast("--images", images, 0);
+    Require.atLeast("--batch", batch, 1);
     try (Backend be = backendOption.open(); Glow glow = Checkpoint.loadModel(checkpoint.path, be)) {
       data.imageSize = glow.config().height();
       ImageDataset test = data.open(Datasets.Split.TEST, glow.config().levels());

@@ -11,6 +11,7 @@ import org.flowrt.glow.Glow;
 final class Evaluation {
   private Evaluation() {}
 
+  /** Throws IllegalStateException naming the image and the first non-finite layer when a likelihood is NaN or infinite. */
   static double meanBpd(Glow model, ImageDataset data, int limit, int batch, boolean noise, long seed, String label) {
     Backend be = model.backend();
     int total = limit > 0 ? Math.min(limit, data.size()) : data.size();
@@ -24,7 +25,16 @@ final class Evaluation {
       int first = done;
       BatchLoader.Batch batchData = BatchLoader.gather(data, n, b -> first + b, model.config().nBits(), noise ? rng : null, 0);
       try (DeviceBuffer xb = be.uploadNew(batchData.images()); DeviceBuffer yb = TrainCommand.labels(model, batchData.labels())) {
-        for (double lp : model.logLikelihood(xb, yb, n)) sum += -lp / (model.config().dimensions() * Math.log(2));
+        double[] lps = model.logLikelihood(xb, yb, n);
+        for (int i = 0; i < n; i++) {
+          if (!Double.isFinite(lps[i])) {
+            String layer = model.firstNonFiniteLayer(xb, yb, n);
+            throw new IllegalStateException(label + ": the log-likelihood of image " + (first + i) + " is " + lps[i]
+                + ", so bits/dim cannot be computed; the first non-finite output is "
+                + (layer == null ? "not reproducible layer by layer" : "at " + layer));
+          }
+          sum += -lps[i] / (model.config().dimensions() * Math.log(2));
+        }
       }
       done += n;
       double seconds = (System.nanoTime() - start) / 1e9;

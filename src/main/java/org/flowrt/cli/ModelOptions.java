@@ -1,5 +1,7 @@
 package org.flowrt.cli;
 
+import java.util.function.Predicate;
+import org.flowrt.glow.Architecture;
 import org.flowrt.glow.GlowConfig;
 import org.flowrt.glow.Permutation;
 import org.flowrt.ops.CouplingKind;
@@ -41,6 +43,36 @@ final class ModelOptions {
   @Option(names = "--n-bits", description = "bits per pixel value kept (default ${DEFAULT-VALUE})")
   int nBits = 8;
 
+  /** Checks the options that do not depend on the data (levels against the image size is GlowConfig's check). */
+  void validate() {
+    Require.oneOf("--preset", preset, "glow", "realnvp");
+    if (levels < 1 || levels > 15)
+      throw new IllegalArgumentException("--levels must be in 1..15, got " + levels + ": each level halves the image side, and the"
+          + " image must be divisible by 2^levels (2^15 = 32768 pixels is the largest side)");
+    Require.atLeast("--steps", steps, 1);
+    Require.atLeast("--width", width, 1);
+    Require.oneOf("--coupling", coupling, "affine", "additive");
+    Require.oneOf("--scale", scale, "sigmoid", "exp");
+    Require.oneOf("--mask", mask, "channel", "checkerboard");
+    Permutation.parse(permutation);
+    Require.between("--n-bits", nBits, 1, 8);
+  }
+
+  /** Takes every option the command line did not give from a saved config (resuming a run). */
+  void adopt(GlowConfig c, Predicate<String> given) {
+    if (!given.test("--preset")) preset = c.architecture() == Architecture.REALNVP ? "realnvp" : "glow";
+    if (!given.test("--levels")) levels = c.levels();
+    if (!given.test("--steps")) steps = c.steps();
+    if (!given.test("--width")) width = c.hiddenWidth();
+    if (!given.test("--coupling")) coupling = c.coupling() == CouplingKind.ADDITIVE ? "additive" : "affine";
+    if (!given.test("--scale")) scale = c.coupling() == CouplingKind.AFFINE_EXP ? "exp" : "sigmoid";
+    if (!given.test("--mask")) mask = c.mask() == CouplingMask.CHECKERBOARD ? "checkerboard" : "channel";
+    if (!given.test("--permutation")) permutation = c.permutation().cliName();
+    if (!given.test("--no-edge-bias")) noEdgeBias = !c.edgeBias();
+    if (!given.test("--no-learn-top")) noLearnTop = !c.learnTop();
+    if (!given.test("--n-bits")) nBits = c.nBits();
+  }
+
   GlowConfig config(int channels, int height, int width) {
     if (preset.equals("realnvp")) {
       GlowConfig c = GlowConfig.realnvp(channels, height, width, levels, steps, this.width);
@@ -63,6 +95,6 @@ final class ModelOptions {
       default -> throw new IllegalArgumentException("--mask must be channel or checkerboard, got " + mask);
     };
     return new GlowConfig(channels, height, width, levels, steps, this.width, kind, m, Permutation.parse(permutation),
-        !noEdgeBias, !noLearnTop, nBits, org.flowrt.glow.Architecture.GLOW, 0, 0f);
+        !noEdgeBias, !noLearnTop, nBits, Architecture.GLOW, 0, 0f);
   }
 }

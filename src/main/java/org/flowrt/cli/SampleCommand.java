@@ -1,5 +1,6 @@
 package org.flowrt.cli;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.flowrt.backend.Backend;
@@ -34,18 +35,46 @@ final class SampleCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (count < 1) throw new IllegalArgumentException("--count must be ≥ 1");
+    checkpoint.validate();
+    Require.between("--count", count, 1, 4096);
+    Require.positive("--temperature", temperature);
+    Require.path("--out", out);
+    if (label != null) Require.atLeast("--label", label, 0);
     try (Backend be = backendOption.open(); Glow glow = Checkpoint.loadModel(checkpoint.path, be)) {
       int[] classes = new int[count];
-      if (glow.config().conditional()) for (int i = 0; i < count; i++) classes[i] = label != null ? label : i % glow.config().classes();
-      else if (label != null) throw new IllegalArgumentException("--label: this model is not class-conditional");
-      try (DeviceBuffer y = TrainCommand.labels(glow, classes); DeviceBuffer s = glow.sample(count, temperature, seed, y)) {
-      be.synchronize();
-      GlowConfig c = glow.config();
-      Pictures.writeGrid(out, be.downloadFloats(s), count, c.channels(), c.height(), c.width(), c.nBits());
+      if (glow.config().conditional()) {
+        if (label != null && label >= glow.config().classes())
+          throw new IllegalArgumentException("--label " + label + " is not a class of this model (0.." + (glow.config().classes() - 1) + ")");
+        for (int i = 0; i < count; i++) classes[i] = label != null ? label : i % glow.config().classes();
+      } else if (label != null) {
+        throw new IllegalArgumentException("--label: this model is not class-conditional");
+      }
+      try (DeviceBuffer y = TrainCommand.labels(glow, classes)) {
+        writeGrid(glow, count, temperature, seed, y, out);
+      }
       System.out.println("wrote " + count + " samples at T=" + temperature + " to " + out);
       return 0;
-      }
     }
+  }
+
+  /**
+   * Samples n images and writes them as a PNG grid; refuses to write an image of non-finite values,
+   * naming the first layer of the inverse pass that produced one.
+   */
+  static void writeGrid(Glow glow, int n, float temperature, long seed, DeviceBuffer labels, Path out) throws IOException {
+    Backend be = glow.backend();
+    float[] pixels;
+    try (DeviceBuffer s = glow.sample(n, temperature, seed, labels)) {
+      be.synchronize();
+      pixels = be.downloadFloats(s);
+    }
+    for (float v : pixels)
+      if (!Float.isFinite(v)) {
+        String layer = glow.firstNonFiniteLayerWhenSampling(n, temperature, seed, labels);
+        throw new IllegalStateException("sampling produced non-finite pixel values (" + v + "); no image written to " + out
+            + "; the first non-finite output is " + (layer == null ? "not reproducible layer by layer" : "at " + layer));
+      }
+    GlowConfig c = glow.config();
+    Pictures.writeGrid(out, pixels, n, c.channels(), c.height(), c.width(), c.nBits());
   }
 }

@@ -51,6 +51,12 @@ final class ToyCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     ToyData toy = ToyData.parse(data);
+    Require.atLeast("--layers", layers, 1);
+    Require.atLeast("--hidden", hidden, 1);
+    Require.atLeast("--iterations", iterations, 1);
+    Require.atLeast("--batch", batch, 1);
+    Require.positive("--lr", lr);
+    if (out != null) Require.path("--out", out);
     Path dir = out != null ? out : Path.of("runs", "toy-" + data + "-" + flow);
     Files.createDirectories(dir);
     Random random = new Random(seed);

@@ -1,13 +1,12 @@
 package org.flowrt.cli;
 
 import com.google.gson.JsonObject;
-import java.io.BufferedWriter;
-import java.nio.charset.StandardCharsets;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.flowrt.backend.Backend;
 import org.flowrt.backend.DeviceBuffer;
@@ -17,14 +16,17 @@ import org.flowrt.data.ImageDataset;
 import org.flowrt.glow.BackwardMode;
 import org.flowrt.glow.Glow;
 import org.flowrt.glow.GlowConfig;
-import org.flowrt.io.Pictures;
+import org.flowrt.io.Safetensors;
+import org.flowrt.io.StrictJson;
 import org.flowrt.train.Checkpoint;
 import org.flowrt.train.OptimizerKind;
 import org.flowrt.train.TrainSettings;
 import org.flowrt.train.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * Trains a Glow: data-dependent init, then steps until the budget (minutes, steps or epochs) is
@@ -100,45 +102,154 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--temperature", description = "sampling temperature (default ${DEFAULT-VALUE})")
   float temperature = 0.7f;
 
+  @Spec CommandSpec spec;
+
+  static final String CHECKPOINT = "checkpoint.safetensors";
+  static final String METRICS = "metrics.jsonl";
+
+  /**
+   * The run's inputs besides the model and optimizer (checkpoint metadata "run"): where the data
+   * came from, how many training images define the data order, and this session's budget.
+   */
+  record RunInputs(String data, int imageSize, int channels, long trainImages, double minutes, long maxSteps, double epochs) {}
+
+  /** The options that a resumed run may change; the others define the run. */
+  static final Set<String> MAY_CHANGE_ON_RESUME = Set.of("learningRate", "warmupImages", "clipNorm", "mode", "maxRebuildError",
+      "data", "minutes", "maxSteps", "epochs");
+
+  /** Every option's range, checked before anything is read, built or written. */
+  void validate() {
+    model.validate();
+    data.validate();
+    Require.path("--out", out);
+    Require.atLeast("--batch", batch, 1);
+    OptimizerKind.parse(optimizer);
+    Require.positive("--lr", lr);
+    Require.nonNegative("--warmup-epochs", warmupEpochs);
+    Require.nonNegative("--clip-grad-norm", clip);
+    Require.fraction("--polyak", polyak, 0, 1);
+    Require.nonNegative("--max-rebuild-error", maxRebuildError);
+    Require.nonNegative("--y-weight", yWeight);
+    Require.atLeast("--n-init", nInit, 1);
+    Require.nonNegative("--minutes", minutes);
+    Require.atLeast("--max-steps", maxSteps, 0);
+    Require.nonNegative("--epochs", epochs);
+    Require.nonNegative("--checkpoint-minutes", checkpointMinutes);
+    Require.atLeast("--eval-images", evalImages, 0);
+    Require.between("--samples", samples, 1, 4096);
+    Require.positive("--temperature", temperature);
+    if (minutes == 0 && maxSteps == 0 && epochs == 0)
+      throw new IllegalArgumentException("give a budget: --minutes, --max-steps or --epochs");
+  }
+
+  private boolean given(String option) {
+    return spec.commandLine().getParseResult().hasMatchedOption(option);
+  }
+
   @Override
   public Integer call() throws Exception {
-    if (minutes <= 0 && maxSteps <= 0 && epochs <= 0)
-      throw new IllegalArgumentException("give a budget: --minutes, --max-steps or --epochs");
+    validate();
+    Path checkpoint = out.resolve(CHECKPOINT);
+    Checkpoint.Loaded saved = null;
+    RunInputs savedRun = null;
+    if (resume) {
+      saved = Checkpoint.read(checkpoint);
+      if (saved.settings() == null)
+        throw new IllegalArgumentException(checkpoint + " holds a model without optimizer state: it cannot be resumed");
+      savedRun = savedRunInputs(saved);
+      adoptSavedRun(saved, savedRun);
+    } else if (Files.exists(checkpoint)) {
+      throw new IllegalArgumentException(checkpoint + " already exists: use --resume to continue that run, or another --out");
+    }
     ImageDataset train = data.open(Datasets.Split.TRAIN, model.levels);
     ImageDataset test = data.open(Datasets.Split.TEST, model.levels);
+    if (train.size() < batch)
+      throw new IllegalArgumentException("--batch " + batch + " is larger than the " + train.size() + " training images of " + data.data);
     GlowConfig cfg = model.config(train.channels(), train.height(), train.width());
     if (conditional) cfg = cfg.withClasses(classCount(train), yWeight);
+    TrainSettings base = saved != null ? saved.settings() : TrainSettings.defaults(batch, train.size());
+    TrainSettings settings = new TrainSettings(batch, OptimizerKind.parse(optimizer), lr, base.beta1(), base.beta2(),
+        saved != null && !given("--warmup-epochs") ? base.warmupImages() : (long) (warmupEpochs * train.size()), clip, polyak,
+        storeActivations ? BackwardMode.STORED : BackwardMode.REVERSIBLE, base.maxBadStepsInARow(), seed, maxRebuildError);
+    RunInputs run = new RunInputs(data.data.toString(), data.imageSize, data.channels, train.size(), minutes, maxSteps, epochs);
+    RunDiff diff = new RunDiff();
+    if (saved != null) {
+      diff.compare("model", saved.config(), cfg, Set.of()).compare("training", saved.settings(), settings, MAY_CHANGE_ON_RESUME);
+      if (savedRun != null) diff.compare("data", savedRun, run, MAY_CHANGE_ON_RESUME);
+      if (!diff.refused().isEmpty())
+        throw new IllegalArgumentException("--resume would change the run saved in " + checkpoint + ": " + String.join("; ", diff.refused())
+            + ". Leave those options out to continue the run as saved, or start a new run with another --out");
+    }
     Files.createDirectories(out);
-    Path checkpoint = out.resolve("checkpoint.safetensors");
-    TrainSettings settings = TrainSettings.defaults(batch, train.size())
-        .withWarmupImages((long) (warmupEpochs * train.size()))
-        .with(OptimizerKind.parse(optimizer), lr, clip, polyak, storeActivations ? BackwardMode.STORED : BackwardMode.REVERSIBLE, seed)
-        .withMaxRebuildError(maxRebuildError);
+    removeStaleTemporaries(out);
     try (Backend be = backendOption.open()) {
       System.err.printf("flowrt: %s%nflowrt: data %s: %d train / %d test images of %d×%d×%d%n", be.description(), data.data,
           train.size(), test.size(), train.channels(), train.height(), train.width());
-      Glow glow;
-      Checkpoint.Loaded resumed = null;
-      if (resume) {
-        resumed = Checkpoint.read(checkpoint);
-        if (!resumed.config().equals(cfg))
-          throw new IllegalArgumentException("--resume: " + checkpoint + " holds " + resumed.config() + ", but the options ask for " + cfg);
-        glow = new Glow(be, cfg, resumed.seed());
-        Checkpoint.restoreModel(checkpoint, resumed, glow);
-      } else {
-        if (Files.exists(checkpoint))
-          throw new IllegalArgumentException(checkpoint + " already exists: use --resume to continue that run, or another --out");
-        glow = new Glow(be, cfg, seed);
-      }
-      System.err.printf("flowrt: Glow L=%d K=%d width %d, %s, %s, %s, %,d parameters, %s backward%n", cfg.levels(), cfg.steps(),
-          cfg.hiddenWidth(), cfg.coupling(), cfg.mask(), cfg.permutation().cliName(), glow.parameters().count(),
-          settings.mode().name().toLowerCase());
+      Glow glow = new Glow(be, cfg, saved != null ? saved.seed() : seed);
       try (glow; Trainer trainer = new Trainer(glow, settings)) {
-        if (resumed != null) Checkpoint.restoreTrainer(checkpoint, resumed, trainer, glow.parameters().count());
-        if (!glow.initialized()) initialize(glow, train);
-        return run(be, glow, trainer, train, test, checkpoint);
+        if (saved != null) {
+          Checkpoint.restoreModel(saved, glow);
+          Checkpoint.restoreTrainer(saved, trainer, glow.parameters().count());
+        }
+        System.err.printf("flowrt: Glow L=%d K=%d width %d, %s, %s, %s, %,d parameters, %s backward%n", cfg.levels(), cfg.steps(),
+            cfg.hiddenWidth(), cfg.coupling(), cfg.mask(), cfg.permutation().cliName(), glow.parameters().count(),
+            settings.mode().name().toLowerCase());
+        Path metricsPath = out.resolve(METRICS);
+        try (MetricsLog metrics = saved != null ? MetricsLog.resume(metricsPath, saved.step()) : MetricsLog.fresh(metricsPath)) {
+          if (saved != null) {
+            JsonObject event = new JsonObject();
+            event.addProperty("step", saved.step());
+            event.addProperty("event", "resume");
+            event.add("changed", diff.changed());
+            metrics.append(event);
+            if (diff.changed().size() > 0) System.err.println("flowrt: resuming with changed options: " + diff.changed());
+          }
+          if (!glow.initialized()) initialize(glow, train);
+          return new TrainingSession(this, be, glow, trainer, train, test, metrics, run).run();
+        }
       }
     }
+  }
+
+  /** Options the command line left out take the saved run's values; the ones it gave are compared later. */
+  private void adoptSavedRun(Checkpoint.Loaded saved, RunInputs savedRun) {
+    model.adopt(saved.config(), this::given);
+    if (!given("--conditional")) conditional = saved.config().conditional();
+    if (!given("--y-weight") && saved.config().conditional()) yWeight = saved.config().yWeight();
+    TrainSettings s = saved.settings();
+    if (!given("--batch")) batch = s.batch();
+    if (!given("--optimizer")) optimizer = s.optimizer().name().toLowerCase(java.util.Locale.ROOT);
+    if (!given("--lr")) lr = s.learningRate();
+    if (!given("--clip-grad-norm")) clip = s.clipNorm();
+    if (!given("--polyak")) polyak = s.polyakDecay();
+    if (!given("--store-activations")) storeActivations = s.mode() == BackwardMode.STORED;
+    if (!given("--max-rebuild-error")) maxRebuildError = s.maxRebuildError();
+    if (!given("--seed")) seed = s.seed();
+    if (savedRun != null) {
+      if (!given("--data")) data.data = Path.of(savedRun.data());
+      if (!given("--image-size")) data.imageSize = savedRun.imageSize();
+      if (!given("--channels")) data.channels = savedRun.channels();
+    }
+  }
+
+  private static RunInputs savedRunInputs(Checkpoint.Loaded saved) throws IOException {
+    String json = saved.metadata("run");
+    if (json == null) return null;  // written before the run's inputs were recorded
+    try {
+      return StrictJson.parse(json, RunInputs.class, Map.of());
+    } catch (IllegalArgumentException e) {
+      throw new IOException("invalid checkpoint " + saved.path() + ": its run inputs are invalid: " + e.getMessage());
+    }
+  }
+
+  /** Temporary files of saves a crash interrupted: they are never complete, so they go. */
+  private static void removeStaleTemporaries(Path dir) throws IOException {
+    List<Path> stale;
+    try (var files = Files.list(dir)) {
+      stale = files.filter(p -> Safetensors.isTemporaryOf(p, Path.of(CHECKPOINT)) || Safetensors.isTemporaryOf(p, Path.of(METRICS))).toList();
+    }
+    for (Path p : stale) Files.deleteIfExists(p);
+    if (!stale.isEmpty()) System.err.println("flowrt: removed " + stale.size() + " temporary file(s) left by an interrupted save in " + dir);
   }
 
   /** Classes of a labeled dataset: largest label + 1. */
@@ -155,7 +266,7 @@ final class TrainCommand implements Callable<Integer> {
     return glow.config().conditional() ? glow.labels(labels) : null;
   }
 
-  private void initialize(Glow glow, ImageDataset train) {
+  void initialize(Glow glow, ImageDataset train) {
     int n = Math.min(nInit, train.size());
     try (BatchLoader init = new BatchLoader(train, n, glow.config().nBits(), seed ^ 0x5EED, 0)) {
       BatchLoader.Batch b = init.make(0);
@@ -166,115 +277,10 @@ final class TrainCommand implements Callable<Integer> {
     System.err.printf("flowrt: data-dependent actnorm init on %d images%n", n);
   }
 
-  private Integer run(Backend be, Glow glow, Trainer trainer, ImageDataset train, ImageDataset test, Path checkpoint)
-      throws Exception {
-    Path metricsPath = out.resolve("metrics.jsonl");
-    List<double[]> trainCurve = new ArrayList<>(), evalCurve = new ArrayList<>();
-    long stepsPerEpoch = train.size() / batch;
-    long stepLimit = maxSteps > 0 ? maxSteps : Long.MAX_VALUE;
-    if (epochs > 0) stepLimit = Math.min(stepLimit, (long) Math.ceil(epochs * stepsPerEpoch));
-    long startStep = trainer.step();
-    long start = System.nanoTime(), lastSave = start;
-    double budgetSeconds = minutes > 0 ? minutes * 60 : Double.POSITIVE_INFINITY;
-    Progress progress = new Progress("train");
-    double lastBpd = Double.NaN, maxRebuild = 0;
-    long imagesThisRun = 0, fallbacks = 0, brokenRebuilds = 0;
-    try (BatchLoader loader = new BatchLoader(train, batch, glow.config().nBits(), seed, trainer.step());
-        BufferedWriter metrics = Files.newBufferedWriter(metricsPath, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-            StandardOpenOption.APPEND)) {
-      while (trainer.step() < stepLimit) {
-        double elapsed = (System.nanoTime() - start) / 1e9;
-        if (elapsed >= budgetSeconds) break;
-        BatchLoader.Batch b = loader.next();
-        Trainer.StepResult r;
-        be.memory().resetPeak();
-        try (DeviceBuffer x = be.uploadNew(b.images()); DeviceBuffer y = labels(glow, b.labels())) {
-          r = trainer.step(x, y, batch);
-        }
-        imagesThisRun += batch;
-        elapsed = (System.nanoTime() - start) / 1e9;
-        if (settingsReversible(trainer)) {
-          if (Double.isFinite(r.rebuildError())) maxRebuild = Math.max(maxRebuild, r.rebuildError());
-          else brokenRebuilds++;
-        }
-        if (r.storedFallback()) fallbacks++;
-        if (!r.skipped()) {
-          lastBpd = r.bpd();
-          trainCurve.add(new double[] {r.step(), r.bpd()});
-        }
-        JsonObject line = new JsonObject();
-        line.addProperty("step", r.step());
-        number(line, "train_bpd", r.bpd());
-        number(line, "grad_norm", r.gradNorm());
-        number(line, "lr", r.learningRate());
-        if (glow.config().conditional()) number(line, "cross_entropy", r.crossEntropy());
-        line.addProperty("skipped", r.skipped());
-        number(line, "images_per_s", imagesThisRun / elapsed);
-        line.addProperty("peak_bytes", be.memory().peakBytes());
-        if (settingsReversible(trainer)) number(line, "rebuild_error", r.rebuildError());
-        line.addProperty("stored_fallback", r.storedFallback());
-        line.addProperty("seconds", elapsed);
-        metrics.write(line.toString());
-        metrics.newLine();
-        double fraction = Math.max(minutes > 0 ? elapsed / budgetSeconds : 0,
-            stepLimit < Long.MAX_VALUE ? (double) (trainer.step() - startStep) / (stepLimit - startStep) : 0);
-        progress.update(Math.min(1, fraction), String.format("step %d, %.1f img/s, bpd %.4f", trainer.step(), imagesThisRun / elapsed, lastBpd));
-        if ((System.nanoTime() - lastSave) / 6e10 >= checkpointMinutes) {
-          metrics.flush();
-          Checkpoint.save(checkpoint, glow, trainer, seed);
-          lastSave = System.nanoTime();
-        }
-      }
-      progress.finish();
-      Checkpoint.save(checkpoint, glow, trainer, seed);
-      double seconds = (System.nanoTime() - start) / 1e9;
-      System.err.printf("flowrt: %d steps, %.1f images/s, last train bpd %.4f; checkpoint %s%n", trainer.step() - startStep,
-          imagesThisRun / seconds, lastBpd, checkpoint);
-      if (settingsReversible(trainer))
-        System.err.printf("flowrt: reversible backward: largest finite rebuild error %.3g, %d non-finite rebuilds, %d of %d steps"
-            + " recomputed with stored activations (threshold %.1g)%n", maxRebuild, brokenRebuilds, fallbacks,
-            trainer.step() - startStep, maxRebuildError);
-
-      double testBpd = trainer.withAveragedWeights(() -> Evaluation.meanBpd(glow, test, evalImages, Math.max(batch, 64), true, seed, "test"));
-      evalCurve.add(new double[] {trainer.step(), testBpd});
-      JsonObject eval = new JsonObject();
-      eval.addProperty("step", trainer.step());
-      number(eval, "test_bpd", testBpd);
-      eval.addProperty("test_images", evalImages > 0 ? Math.min(evalImages, test.size()) : test.size());
-      eval.addProperty("train_images_per_s", imagesThisRun / seconds);
-      metrics.write(eval.toString());
-      metrics.newLine();
-      System.out.printf("test bpd %.4f (%d images) after %d steps%n", testBpd, evalImages > 0 ? Math.min(evalImages, test.size()) : test.size(), trainer.step());
-    }
-    Path grid = out.resolve("samples.png");
-    trainer.withAveragedWeights(() -> {
-      writeSamples(glow, grid);
-      return null;
-    });
-    Pictures.writeLossCurve(out.resolve("loss-curve.png"), trainCurve, evalCurve);
-    System.out.printf("samples (T=%.2f): %s%nloss curve: %s%nmetrics: %s%n", temperature, grid, out.resolve("loss-curve.png"), metricsPath);
-    return 0;
-  }
-
   /** JSON has no NaN or infinity: non-finite values are written as null. */
   static void number(JsonObject o, String key, double v) {
     if (Double.isFinite(v)) o.addProperty(key, v);
     else o.add(key, com.google.gson.JsonNull.INSTANCE);
   }
 
-  private static boolean settingsReversible(Trainer t) {
-    return t.settings().mode() == BackwardMode.REVERSIBLE;
-  }
-
-  private void writeSamples(Glow glow, Path grid) {
-    int[] classes = new int[samples];
-    if (glow.config().conditional()) for (int i = 0; i < samples; i++) classes[i] = i % glow.config().classes();
-    try (DeviceBuffer y = labels(glow, classes); DeviceBuffer s = glow.sample(samples, temperature, seed + 17, y)) {
-      glow.backend().synchronize();
-      GlowConfig c = glow.config();
-      Pictures.writeGrid(grid, glow.backend().downloadFloats(s), samples, c.channels(), c.height(), c.width(), c.nBits());
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-  }
 }

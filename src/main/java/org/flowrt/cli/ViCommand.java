@@ -64,6 +64,12 @@ final class ViCommand implements Callable<Integer> {
     Energy u = Energy.parse(energy);
     if (!flow.equals("planar") && !flow.equals("radial"))
       throw new IllegalArgumentException("--flow must be planar or radial for variational inference, got " + flow);
+    Require.atLeast("--layers", layers, 1);
+    Require.atLeast("--iterations", iterations, 1);
+    Require.atLeast("--batch", batch, 1);
+    Require.positive("--lr", lr);
+    Require.atLeast("--anneal", anneal, 0);
+    if (out != null) Require.path("--out", out);
     Path dir = out != null ? out : Path.of("runs", "vi-" + u.name().toLowerCase() + "-" + flow);
     Files.createDirectories(dir);
     try (Backend be = backendOption.open(); VectorFlow f = VectorFlow.preset(be, flow, 2, layers, seed, lr)) {

@@ -85,8 +85,9 @@ public final class Datasets {
       n = in.readInt();
       h = in.readInt();
       w = in.readInt();
-      if (n < 0 || h <= 0 || w <= 0 || (long) n * h * w > Integer.MAX_VALUE)
-        throw new IOException(images + ": implausible IDX sizes " + n + "×" + h + "×" + w);
+      if (n <= 0 || h <= 0 || w <= 0 || (long) n * h * w > Integer.MAX_VALUE)
+        throw new IOException(images + ": the IDX header declares " + n + " images of " + h + "×" + w + " pixels; a dataset needs at least"
+            + " one image of at least 1×1, and at most 2^31 pixel values in all");
       pixels = new byte[n * h * w];
       in.readFully(pixels);
     } catch (EOFException e) {
@@ -121,7 +122,9 @@ public final class Datasets {
       parts.add(all);
       total += all.length / record;
     }
-    byte[] pixels = new byte[Math.toIntExact(total * 3072)];
+    if (total == 0) throw new IOException(batches + ": CIFAR-10 batches holding no images");
+    if (total * 3072 > Integer.MAX_VALUE) throw new IOException(batches + ": more CIFAR-10 images than one array holds");
+    byte[] pixels = new byte[(int) (total * 3072)];
     int[] labels = new int[(int) total];
     int k = 0;
     for (byte[] all : parts)
@@ -145,7 +148,12 @@ public final class Datasets {
     int per = channels * height * width;
     byte[] pixels = new byte[files.size() * per];
     for (int i = 0; i < files.size(); i++) {
-      BufferedImage img = ImageIO.read(files.get(i).toFile());
+      BufferedImage img;
+      try {
+        img = ImageIO.read(files.get(i).toFile());
+      } catch (IOException | RuntimeException e) {
+        throw new IOException(files.get(i) + " is not a readable image (" + e.getMessage() + ")", e);
+      }
       if (img == null) throw new IOException(files.get(i) + " could not be decoded as an image");
       BufferedImage fitted = cropAndResize(img, height, width);
       for (int y = 0; y < height; y++)

@@ -13,8 +13,10 @@ final class FlowStep {
   private final ActNormLayer actnorm;
   private final PermutationLayer permutation;
   private final CouplingLayer coupling;
+  private final String name;
 
   FlowStep(ParameterStore store, String name, int channels, GlowConfig cfg, Spec spec, Random random) {
+    this.name = name;
     actnorm = new ActNormLayer(store, name + ".actnorm", channels, false);
     permutation = new PermutationLayer(store, name + ".permutation", channels, cfg.permutation(), random);
     coupling = new CouplingLayer(store, name + ".coupling", channels, cfg.hiddenWidth(), spec, cfg.edgeBias(), random);
@@ -33,23 +35,47 @@ final class FlowStep {
    * z (consumed) → returned buffer; logdet accumulates. When `stored` is given (stored-activation
    * mode) the step keeps its activations there under itself.
    */
-  DeviceBuffer forward(Backend be, DeviceBuffer z, Nchw s, DeviceBuffer logdet, boolean init, Map<FlowStep, Stored> stored) {
+  DeviceBuffer forward(Backend be, DeviceBuffer z, Nchw s, DeviceBuffer logdet, boolean init, Map<FlowStep, Stored> stored,
+      LayerProbe probe) {
     actnorm.forward(be, z, s, z, logdet, init);
+    if (probe != null) probe.after(name + ".actnorm", z, logdet);
     DeviceBuffer y = be.allocate(DType.F32, s.count());
-    permutation.forward(be, z, s, y, logdet);
-    CouplingLayer.Stored c = coupling.forward(be, y, s, logdet, init, stored != null);
+    try {
+      permutation.forward(be, z, s, y, logdet);
+      if (probe != null) probe.after(name + ".permutation", y, logdet);
+    } catch (RuntimeException e) {
+      y.close();
+      throw e;
+    }
+    CouplingLayer.Stored c;
+    try {
+      c = coupling.forward(be, y, s, logdet, init, stored != null);
+      if (probe != null) probe.after(name + ".coupling", y, logdet);
+    } catch (RuntimeException e) {
+      y.close();
+      throw e;
+    }
     if (stored != null) stored.put(this, new Stored(z, c));
     else z.close();
     return y;
   }
 
   /** z (consumed) → returned buffer: the step inverted; logdet decreases. */
-  DeviceBuffer inverse(Backend be, DeviceBuffer z, Nchw s, DeviceBuffer logdet) {
+  DeviceBuffer inverse(Backend be, DeviceBuffer z, Nchw s, DeviceBuffer logdet, LayerProbe probe) {
     coupling.inverse(be, z, s, logdet);
+    if (probe != null) probe.after(name + ".coupling (inverse)", z, null);
     DeviceBuffer x = be.allocate(DType.F32, s.count());
-    permutation.inverse(be, z, s, x, logdet);
-    z.close();
-    actnorm.inverse(be, x, s, x, logdet);
+    try {
+      permutation.inverse(be, z, s, x, logdet);
+      if (probe != null) probe.after(name + ".permutation (inverse)", x, null);
+      actnorm.inverse(be, x, s, x, logdet);
+      if (probe != null) probe.after(name + ".actnorm (inverse)", x, null);
+    } catch (RuntimeException e) {
+      x.close();
+      throw e;
+    } finally {
+      z.close();
+    }
     return x;
   }
 

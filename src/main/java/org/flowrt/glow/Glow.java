@@ -49,6 +49,8 @@ public final class Glow implements AutoCloseable {
   private final Param headBias;
   private final Param headLogs;
   private boolean initialized;
+  /** Set only during a diagnostic pass (see {@link #firstNonFiniteLayer}). */
+  private LayerProbe probe;
 
   private enum StageKind {
     SQUEEZE,
@@ -278,8 +280,9 @@ public final class Glow implements AutoCloseable {
     List<DeviceBuffer> splits = new ArrayList<>();
     Map<FlowStep, FlowStep.Stored> stored = mode == BackwardMode.STORED ? new HashMap<>() : null;
     Pass pass = new Pass(n, objective, splits, null, stored, labels);
+    DeviceBuffer z = null;
     try {
-      DeviceBuffer z = be.allocate(DType.F32, x.count());
+      z = be.allocate(DType.F32, x.count());
       be.copy(x, z);
       for (Stage st : stages) {
         Nchw s = batch(st.shape(), n);
@@ -291,14 +294,16 @@ public final class Glow implements AutoCloseable {
             z = next;
           }
           case STEPS -> {
-            for (FlowStep step : st.steps()) z = step.forward(be, z, s, objective, init, stored);
+            for (FlowStep step : st.steps()) z = step.forward(be, z, s, objective, init, stored, probe);
           }
           case SPLIT -> z = split(z, s, st.split(), objective, splits);
         }
       }
       pass.top = z;
       try (DeviceBuffer h = topParameters(n, labels)) {
+        if (probe != null) probe.after(topPrior != null ? "top_prior" : "top prior parameters", h, null);
         PriorOps.logp(be, z, h, PriorLayout.HALVES, topShape(n), objective);
+        if (probe != null) probe.after("top prior log-density", null, objective);
       }
       if (cfg.conditional()) {
         pass.logits = be.allocate(DType.F32, (long) n * cfg.classes());
@@ -308,6 +313,9 @@ public final class Glow implements AutoCloseable {
       }
       return pass;
     } catch (RuntimeException e) {
+      // z is the activation in flight: a step that failed has not consumed it, and stored mode
+      // keeps only step inputs, never the latest output (closing is idempotent if it is the top).
+      if (z != null) z.close();
       pass.close();
       throw e;
     }
@@ -324,7 +332,12 @@ public final class Glow implements AutoCloseable {
     splits.add(z2);
     try (DeviceBuffer h = be.allocate(DType.F32, 2 * s2.count())) {
       splitPriors.get(index).forward(be, z1, s1, h);
+      if (probe != null) probe.after(splitName(index), h, null);
       PriorOps.logp(be, z2, h, PriorLayout.INTERLEAVED, s2, objective);
+      if (probe != null) probe.after(splitName(index) + " log-density", null, objective);
+    } catch (RuntimeException e) {
+      z1.close();
+      throw e;
     }
     return z1;
   }
@@ -462,6 +475,7 @@ public final class Glow implements AutoCloseable {
   public DeviceBuffer sample(int n, float temperature, long seed, DeviceBuffer labels) {
     checkLabels(labels, n);
     try (DeviceBuffer h = topParameters(n, labels); DeviceBuffer z = be.allocate(DType.F32, topShape(n).count())) {
+      if (probe != null) probe.after(topPrior != null ? "top_prior" : "top prior parameters", h, null);
       PriorOps.sample(be, h, PriorLayout.HALVES, topShape(n), temperature, seed, z);
       return inverse(n, z, null, temperature, seed);
     }
@@ -483,7 +497,7 @@ public final class Glow implements AutoCloseable {
             z = x;
           }
           case STEPS -> {
-            for (int k = st.steps().length - 1; k >= 0; k--) z = st.steps()[k].inverse(be, z, s, scratchLogdet);
+            for (int k = st.steps().length - 1; k >= 0; k--) z = st.steps()[k].inverse(be, z, s, scratchLogdet, probe);
           }
           case SPLIT -> {
             int c1 = s.c() / 2;
@@ -494,6 +508,7 @@ public final class Glow implements AutoCloseable {
               } else {
                 try (DeviceBuffer h = be.allocate(DType.F32, 2 * s2.count())) {
                   splitPriors.get(st.split()).forward(be, z1, s1, h);
+                  if (probe != null) probe.after(splitName(st.split()), h, null);
                   PriorOps.sample(be, h, PriorLayout.INTERLEAVED, s2, temperature, seed + 7919L * (st.split() + 1), z2);
                 }
               }
@@ -504,6 +519,43 @@ public final class Glow implements AutoCloseable {
         }
       }
       return z;
+    }
+  }
+
+  private String splitName(int index) {
+    return (cfg.architecture() == Architecture.GLOW ? "level" : "scale") + index + ".split_prior";
+  }
+
+  /**
+   * Runs the forward pass of these images again, checking every layer's output, and names the
+   * first layer whose output (or running log-density) is not finite; null when all are finite.
+   * For explaining a NaN or infinite likelihood: slow, as it copies every activation to the host.
+   */
+  public String firstNonFiniteLayer(DeviceBuffer x, DeviceBuffer labels, int n) {
+    return diagnose(() -> {
+      try (Pass p = forward(x, labels, n, BackwardMode.REVERSIBLE)) {
+        return null;
+      }
+    });
+  }
+
+  /** As {@link #firstNonFiniteLayer} for sampling with these arguments (the inverse pass's layers). */
+  public String firstNonFiniteLayerWhenSampling(int n, float temperature, long seed, DeviceBuffer labels) {
+    return diagnose(() -> {
+      try (DeviceBuffer s = sample(n, temperature, seed, labels)) {
+        return null;
+      }
+    });
+  }
+
+  private String diagnose(java.util.function.Supplier<String> pass) {
+    probe = new LayerProbe(be);
+    try {
+      return pass.get();
+    } catch (LayerProbe.Found f) {
+      return f.layer;
+    } finally {
+      probe = null;
     }
   }
 

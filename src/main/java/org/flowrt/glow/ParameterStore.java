@@ -70,12 +70,29 @@ public final class ParameterStore implements AutoCloseable {
     for (Map.Entry<String, int[]> e : integers.entrySet()) integerBuffers.put(e.getKey(), be.uploadNew(e.getValue()));
   }
 
-  /** Replaces a fixed integer tensor (loading a checkpoint). */
+  /**
+   * Replaces a fixed integer tensor (loading a checkpoint). Integer tensors are index tensors that
+   * kernels gather with, so a replacement must be a permutation of 0..n−1: an index out of range
+   * would read or write outside a device buffer.
+   */
   public void replaceIntegers(String name, int[] values) {
     int[] old = integers.get(name);
     if (old == null || old.length != values.length) throw new IllegalArgumentException("no integer tensor " + name + " of length " + values.length);
+    String problem = permutationProblem(values);
+    if (problem != null) throw new IllegalArgumentException(name + " is not a permutation: " + problem);
     integers.put(name, values.clone());
     backend.upload(values, integerBuffers.get(name));
+  }
+
+  /** Null when p holds each of 0..p.length−1 exactly once, else what is wrong. */
+  public static String permutationProblem(int[] p) {
+    boolean[] seen = new boolean[p.length];
+    for (int i = 0; i < p.length; i++) {
+      if (p[i] < 0 || p[i] >= p.length) return "index " + p[i] + " at position " + i + " is outside 0.." + (p.length - 1);
+      if (seen[p[i]]) return "index " + p[i] + " appears twice";
+      seen[p[i]] = true;
+    }
+    return null;
   }
 
   public DeviceBuffer integerBuffer(String name) {

@@ -4,6 +4,10 @@ import com.google.gson.Gson;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonPrimitive;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -29,6 +33,9 @@ import java.util.Map;
  * Reading validates everything and names what is wrong.
  */
 public final class Safetensors {
+  /** The metadata key of the checksums. */
+  public static final String CHECKSUM_KEY = "crc32c";
+
   /** Sanity bound on the JSON header (safetensors itself uses 100 MB). */
   private static final long MAX_HEADER = 100L << 20;
 
@@ -61,13 +68,41 @@ public final class Safetensors {
     }
   }
 
-  /** A file's tensors and metadata. */
-  public record Contents(Map<String, Tensor> tensors, Map<String, String> metadata) {}
+  /**
+   * A file's tensors and metadata (without the checksum entry).
+   *
+   * @param checksummed whether the file carried checksums (all of which matched); files written
+   *     before checksums existed have none
+   */
+  public record Contents(Map<String, Tensor> tensors, Map<String, String> metadata, boolean checksummed) {}
 
+  /**
+   * Writes tensors and metadata, adding the {@value #CHECKSUM_KEY} metadata entry: CRC32C of every
+   * tensor's bytes and of the other metadata entries (see {@link Checksums}).
+   */
   public static void write(Path path, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
+    write(path, tensors, metadata, (stage, tmp) -> {});
+  }
+
+  /** The stages of a write, where tests inject failures (a full disk, a crash) to check nothing saved is lost. */
+  enum WriteStage {
+    HEADER_WRITTEN,
+    DATA_WRITTEN,
+    BEFORE_RENAME
+  }
+
+  /** Called at each stage with the temporary file being written; may throw to simulate a failure. */
+  interface WriteObserver {
+    void at(WriteStage stage, Path temporary) throws IOException;
+  }
+
+  static void write(Path path, Map<String, Tensor> tensors, Map<String, String> metadata, WriteObserver observer) throws IOException {
     JsonObject header = new JsonObject();
     JsonObject meta = new JsonObject();
-    metadata.forEach(meta::addProperty);
+    metadata.forEach((k, v) -> {
+      if (!k.equals(CHECKSUM_KEY)) meta.addProperty(k, v);
+    });
+    meta.addProperty(CHECKSUM_KEY, Checksums.of(tensors, metadata).toJson());
     header.add("__metadata__", meta);
     long offset = 0;
     for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
@@ -96,6 +131,8 @@ public final class Safetensors {
         ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(headerBytes.length);
         out.write(len.array());
         out.write(headerBytes);
+        out.flush();
+        observer.at(WriteStage.HEADER_WRITTEN, tmp);
         ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
         for (Tensor t : tensors.values()) {
           if (t.data() instanceof float[] f) {
@@ -112,16 +149,38 @@ public final class Safetensors {
         }
         flush(buf, out);
         out.flush();
+        observer.at(WriteStage.DATA_WRITTEN, tmp);
         ch.force(true);
       }
+      observer.at(WriteStage.BEFORE_RENAME, tmp);
       try {
         Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING);
       }
+      syncFolder(dir);
     } finally {
       Files.deleteIfExists(tmp);
     }
+  }
+
+  /**
+   * Forces the folder's entries to disk, so the rename survives a power loss (fsync of the file
+   * alone does not persist the name). Where a folder cannot be opened for it (not POSIX), this is
+   * skipped: the data itself is already on disk.
+   */
+  static void syncFolder(Path dir) {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException | UnsupportedOperationException e) {
+      // best effort: not every platform can fsync a directory
+    }
+  }
+
+  /** The prefix and suffix of the temporary files a write of `path` uses (for cleaning up after a crash). */
+  public static boolean isTemporaryOf(Path candidate, Path path) {
+    String n = candidate.getFileName().toString();
+    return n.startsWith("." + path.getFileName() + ".") && n.endsWith(".tmp");
   }
 
   private static void flush(ByteBuffer buf, OutputStream out) throws IOException {
@@ -129,9 +188,15 @@ public final class Safetensors {
     buf.clear();
   }
 
-  /** Reads and validates a file; errors name the file and what is wrong with it. */
+  /**
+   * Reads and validates a file: header length, JSON with no duplicate keys, string metadata,
+   * dtypes, shapes, offsets that tile the data exactly (as safetensors itself requires), and the
+   * checksums when present. Errors name the file and what is wrong with it.
+   */
   public static Contents read(Path path) throws IOException {
-    if (!Files.isRegularFile(path)) throw new java.nio.file.NoSuchFileException(path.toString(), null, "checkpoint file not found");
+    if (Files.isDirectory(path)) throw new IOException(path + " is a folder, not a checkpoint file");
+    if (!Files.exists(path)) throw new java.nio.file.NoSuchFileException(path.toString(), null, "checkpoint file not found");
+    if (!Files.isRegularFile(path)) throw new IOException(path + " is not a regular file, so it cannot be a checkpoint");
     long size = Files.size(path);
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
       if (size < 8) throw corrupt(path, "only " + size + " bytes: too short for a safetensors header");
@@ -142,63 +207,117 @@ public final class Safetensors {
         throw corrupt(path, "header length " + headerLength + " does not fit a file of " + size + " bytes (truncated or not safetensors)");
       ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLength);
       readFully(ch, headerBuf, 8);
-      JsonObject header;
-      try {
-        JsonElement parsed = JsonParser.parseString(new String(headerBuf.array(), StandardCharsets.UTF_8));
-        header = parsed.getAsJsonObject();
-      } catch (RuntimeException e) {
-        throw corrupt(path, "the JSON header does not parse (" + e.getMessage() + ")");
-      }
+      Map<String, JsonElement> header = parseHeader(path, headerBuf.array());
       long dataStart = 8 + headerLength, dataSize = size - dataStart;
       Map<String, String> metadata = new LinkedHashMap<>();
+      JsonElement metaElement = header.remove("__metadata__");
+      if (metaElement != null) {
+        if (!metaElement.isJsonObject()) throw corrupt(path, "__metadata__ is not a JSON object");
+        for (Map.Entry<String, JsonElement> m : metaElement.getAsJsonObject().entrySet()) {
+          if (!(m.getValue() instanceof JsonPrimitive p) || !p.isString())
+            throw corrupt(path, "metadata entry " + m.getKey() + " is not a string");
+          metadata.put(m.getKey(), p.getAsString());
+        }
+      }
       Map<String, Tensor> tensors = new LinkedHashMap<>();
       List<long[]> ranges = new ArrayList<>();
       for (Map.Entry<String, JsonElement> e : header.entrySet()) {
-        if (e.getKey().equals("__metadata__")) {
-          for (Map.Entry<String, JsonElement> m : e.getValue().getAsJsonObject().entrySet()) metadata.put(m.getKey(), m.getValue().getAsString());
-          continue;
+        Entry entry = entry(path, e.getKey(), e.getValue(), dataSize);
+        ranges.add(entry.offsets());
+        ByteBuffer data = ByteBuffer.allocate((int) (entry.offsets()[1] - entry.offsets()[0])).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(ch, data, dataStart + entry.offsets()[0]);
+        data.flip();
+        Object values;
+        if (entry.dtype().equals("F32")) {
+          float[] f = new float[data.remaining() / 4];
+          data.asFloatBuffer().get(f);
+          values = f;
+        } else {
+          int[] i = new int[data.remaining() / 4];
+          data.asIntBuffer().get(i);
+          values = i;
         }
-        try {
-          JsonObject t = e.getValue().getAsJsonObject();
-          String dtype = t.get("dtype").getAsString();
-          if (!dtype.equals("F32") && !dtype.equals("I32")) throw corrupt(path, "tensor " + e.getKey() + " has unsupported dtype " + dtype);
-          long[] shape = new Gson().fromJson(t.get("shape"), long[].class);
-          long[] off = new Gson().fromJson(t.get("data_offsets"), long[].class);
-          long count = 1;
-          for (long d : shape) {
-            if (d < 0) throw corrupt(path, "tensor " + e.getKey() + " has a negative dimension");
-            count *= d;
-          }
-          if (off.length != 2 || off[0] < 0 || off[1] < off[0] || off[1] - off[0] != count * 4)
-            throw corrupt(path, "tensor " + e.getKey() + " has data offsets " + Arrays.toString(off) + " that do not match shape " + Arrays.toString(shape));
-          if (off[1] > dataSize)
-            throw corrupt(path, "tensor " + e.getKey() + " ends at byte " + off[1] + " but the file holds " + dataSize + " data bytes (truncated)");
-          ranges.add(off);
-          ByteBuffer data = ByteBuffer.allocate((int) (off[1] - off[0])).order(ByteOrder.LITTLE_ENDIAN);
-          readFully(ch, data, dataStart + off[0]);
-          data.flip();
-          Object values;
-          if (dtype.equals("F32")) {
-            float[] f = new float[(int) count];
-            data.asFloatBuffer().get(f);
-            values = f;
-          } else {
-            int[] i = new int[(int) count];
-            data.asIntBuffer().get(i);
-            values = i;
-          }
-          tensors.put(e.getKey(), new Tensor(dtype, shape, values));
-        } catch (IOException ex) {
-          throw ex;
-        } catch (RuntimeException ex) {
-          throw corrupt(path, "tensor entry " + e.getKey() + " is malformed (" + ex.getMessage() + ")");
-        }
+        tensors.put(e.getKey(), new Tensor(entry.dtype(), entry.shape(), values));
       }
-      ranges.sort((a, b) -> Long.compare(a[0], b[0]));
-      for (int i = 1; i < ranges.size(); i++)
-        if (ranges.get(i)[0] < ranges.get(i - 1)[1]) throw corrupt(path, "tensor data ranges overlap");
-      return new Contents(tensors, metadata);
+      ranges.sort((x, y) -> Long.compare(x[0], y[0]));
+      long covered = 0;
+      for (long[] r : ranges) {
+        if (r[0] < covered) throw corrupt(path, "tensor data ranges overlap");
+        if (r[0] > covered) throw corrupt(path, "tensor data ranges leave bytes " + covered + ".." + r[0] + " unaccounted for");
+        covered = r[1];
+      }
+      if (covered != dataSize) throw corrupt(path, "the tensors cover " + covered + " data bytes but the file holds " + dataSize);
+      String sums = metadata.remove(CHECKSUM_KEY);
+      if (sums != null) {
+        String problem = Checksums.verify(sums, tensors, metadata);
+        if (problem != null) throw corrupt(path, problem);
+      }
+      return new Contents(tensors, metadata, sums != null);
     }
+  }
+
+  /** A tensor's header entry, checked against the data size. */
+  private record Entry(String dtype, long[] shape, long[] offsets) {}
+
+  private static Entry entry(Path path, String name, JsonElement value, long dataSize) throws IOException {
+    try {
+      if (!value.isJsonObject()) throw corrupt(path, "tensor entry " + name + " is not a JSON object");
+      JsonObject t = value.getAsJsonObject();
+      if (!t.keySet().equals(java.util.Set.of("dtype", "shape", "data_offsets")))
+        throw corrupt(path, "tensor entry " + name + " has fields " + t.keySet() + ", expected dtype, shape and data_offsets");
+      String dtype = t.get("dtype").getAsString();
+      if (!dtype.equals("F32") && !dtype.equals("I32")) throw corrupt(path, "tensor " + name + " has unsupported dtype " + dtype);
+      long[] shape = longs(t.get("shape"));
+      long[] off = longs(t.get("data_offsets"));
+      long count = 1;
+      for (long d : shape) {
+        if (d < 0) throw corrupt(path, "tensor " + name + " has a negative dimension");
+        count = Math.multiplyExact(count, d);
+      }
+      if (count > Integer.MAX_VALUE - 8) throw corrupt(path, "tensor " + name + " has " + count + " values, more than one array holds");
+      if (off.length != 2 || off[0] < 0 || off[1] < off[0] || off[1] - off[0] != count * 4)
+        throw corrupt(path, "tensor " + name + " has data offsets " + Arrays.toString(off) + " that do not match shape " + Arrays.toString(shape));
+      if (off[1] > dataSize)
+        throw corrupt(path, "tensor " + name + " ends at byte " + off[1] + " but the file holds " + dataSize + " data bytes (truncated)");
+      return new Entry(dtype, shape, off);
+    } catch (IOException ex) {
+      throw ex;
+    } catch (RuntimeException ex) {
+      throw corrupt(path, "tensor entry " + name + " is malformed (" + StrictJson.syntaxError(ex) + ")");
+    }
+  }
+
+  /** A JSON array of whole numbers (Gson would silently round 2.5 or read "3" as a number). */
+  private static long[] longs(JsonElement e) {
+    JsonArray a = e.getAsJsonArray();
+    long[] out = new long[a.size()];
+    for (int i = 0; i < out.length; i++) {
+      if (!(a.get(i) instanceof JsonPrimitive p) || !p.isNumber()) throw new IllegalArgumentException(a.get(i) + " is not a number");
+      out[i] = new java.math.BigDecimal(p.getAsString()).longValueExact();
+    }
+    return out;
+  }
+
+  /** The header's top-level entries in order, refusing duplicate keys (JsonParser would keep the last silently). */
+  private static Map<String, JsonElement> parseHeader(Path path, byte[] bytes) throws IOException {
+    Map<String, JsonElement> entries = new LinkedHashMap<>();
+    try (JsonReader reader = new JsonReader(new java.io.StringReader(new String(bytes, StandardCharsets.UTF_8)))) {
+      reader.beginObject();
+      while (reader.hasNext()) {
+        String name = reader.nextName();
+        JsonElement value = JsonParser.parseReader(reader);
+        if (entries.put(name, value) != null) throw corrupt(path, "the header names " + name + " twice");
+      }
+      reader.endObject();
+      if (reader.peek() != JsonToken.END_DOCUMENT) throw corrupt(path, "the JSON header has content after its end");
+    } catch (CorruptFileException e) {
+      throw e;
+    } catch (IOException e) {
+      throw corrupt(path, "the JSON header does not parse (" + StrictJson.syntaxError(e) + ")");
+    } catch (RuntimeException e) {
+      throw corrupt(path, "the JSON header does not parse (" + StrictJson.syntaxError(e) + ")");
+    }
+    return entries;
   }
 
   private static void readFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
@@ -208,7 +327,14 @@ public final class Safetensors {
     }
   }
 
-  private static IOException corrupt(Path path, String what) {
-    return new IOException("corrupt checkpoint " + path + ": " + what);
+  private static CorruptFileException corrupt(Path path, String what) {
+    return new CorruptFileException(("corrupt checkpoint " + path + ": " + what).replace('\n', ' '));
+  }
+
+  /** The file is not a valid (or not an intact) safetensors file; the message says why. */
+  public static final class CorruptFileException extends IOException {
+    CorruptFileException(String message) {
+      super(message);
+    }
   }
 }

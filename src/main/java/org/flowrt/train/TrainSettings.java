@@ -21,9 +21,12 @@ public record TrainSettings(int batch, OptimizerKind optimizer, float learningRa
 
   public TrainSettings {
     if (batch < 1) throw new IllegalArgumentException("batch size must be ≥ 1, got " + batch);
-    if (!(learningRate > 0)) throw new IllegalArgumentException("learning rate must be > 0, got " + learningRate);
+    if (optimizer == null || mode == null) throw new IllegalArgumentException("optimizer and backward mode must be given");
+    if (!(learningRate > 0) || !Float.isFinite(learningRate)) throw new IllegalArgumentException("learning rate must be finite and > 0, got " + learningRate);
+    if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1))
+      throw new IllegalArgumentException("the optimizer's β1 and β2 must be in [0, 1), got " + beta1 + " and " + beta2);
     if (warmupImages < 0) throw new IllegalArgumentException("warm-up must be ≥ 0 images");
-    if (clipNorm < 0) throw new IllegalArgumentException("gradient clipping norm must be ≥ 0 (0 = off)");
+    if (!(clipNorm >= 0) || !Float.isFinite(clipNorm)) throw new IllegalArgumentException("gradient clipping norm must be ≥ 0 (0 = off)");
     if (polyakDecay < 0 || polyakDecay >= 1) throw new IllegalArgumentException("Polyak decay must be in [0, 1) (0 = off)");
     if (maxBadStepsInARow < 1) throw new IllegalArgumentException("max non-finite steps in a row must be ≥ 1");
     if (!(maxRebuildError >= 0)) throw new IllegalArgumentException("max rebuild error must be ≥ 0");

@@ -35,7 +35,7 @@ public final class Trainer implements AutoCloseable {
 
   /** Training stopped because too many steps in a row had a non-finite loss or gradient. */
   public static final class DivergedException extends RuntimeException {
-    DivergedException(String message) {
+    public DivergedException(String message) {
       super(message);
     }
   }

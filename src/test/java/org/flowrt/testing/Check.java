@@ -4,7 +4,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Element-wise comparison with a stated tolerance: passes when |actual − expected| ≤ atol + rtol·|expected|
- * everywhere; on failure names the worst element, its values and the tolerance.
+ * everywhere (a NaN reference fails, infinities must match exactly); on failure names the worst element, its values
+ * and the tolerance.
  */
 public final class Check {
   private Check() {}
@@ -20,9 +21,17 @@ public final class Check {
     int worst = -1;
     double worstRatio = 0;
     for (int i = 0; i < expected.length; i++) {
-      double err = Math.abs(actual[i] - expected[i]);
-      double allowed = atol + rtol * Math.abs(expected[i]);
-      double ratio = Double.isNaN(actual[i]) ? Double.POSITIVE_INFINITY : err / allowed;
+      double ratio;
+      if (Double.isNaN(expected[i])) {
+        fail(what + ": expected value " + i + " is NaN: the reference is broken, so the comparison would prove nothing");
+        return;
+      } else if (Double.isNaN(actual[i]) || Double.isInfinite(expected[i]) || Double.isInfinite(actual[i])) {
+        // A NaN result never passes by being "within tolerance" (comparisons with NaN are false);
+        // infinities match only the same infinity.
+        ratio = expected[i] == actual[i] ? 0 : Double.POSITIVE_INFINITY;
+      } else {
+        ratio = Math.abs(actual[i] - expected[i]) / (atol + rtol * Math.abs(expected[i]));
+      }
       if (ratio > worstRatio) {
         worstRatio = ratio;
         worst = i;

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -35,7 +33,7 @@ public abstract class TrainingSuite {
   static final GlowConfig CFG = GlowConfig.defaults(1, 8, 8, 2, 2).withWidth(16).withPermutation(Permutation.INVCONV_LU);
 
   /** 64 images of a few smooth patterns: easy to model, so the loss must fall. */
-  static InMemoryDataset patterns() {
+  public static InMemoryDataset patterns() {
     int n = 64;
     byte[] px = new byte[n * 64];
     java.util.Random r = new java.util.Random(3);
@@ -102,7 +100,7 @@ public abstract class TrainingSuite {
     try (Glow g = Checkpoint.loadModel(ckpt, be); Trainer t = new Trainer(g, settings(BackwardMode.REVERSIBLE));
         BatchLoader again = new BatchLoader(patterns(), 16, 8, l.seed(), l.step())) {
       assertTrue(g.initialized(), "the init flag is restored");
-      Checkpoint.restoreTrainer(ckpt, l, t, g.parameters().count());
+      Checkpoint.restoreTrainer(l, t, g.parameters().count());
       train(g, t, again, 3, 3);
       // Gradients do not depend on the order of atomic log-det additions, so the resumed run is
       // bit-for-bit the uninterrupted one.
@@ -195,24 +193,5 @@ public abstract class TrainingSuite {
   private void assertMessage(Path p, String expected) {
     Exception e = assertThrows(IOException.class, () -> Checkpoint.loadModel(p, be).close());
     assertTrue(e.getMessage().contains(expected), "message for " + p.getFileName() + ": " + e.getMessage());
-  }
-
-  @Test
-  void aFailedSaveLeavesThePreviousCheckpointIntact() throws IOException {
-    Path ckpt = dir.resolve("c.safetensors");
-    Safetensors.write(ckpt, Map.of("a", Safetensors.Tensor.of(new float[] {1, 2}, 2)), Map.of());
-    byte[] before = Files.readAllBytes(ckpt);
-    // The second tensor's data does not match its shape: the save fails, and neither the target
-    // nor a temporary file is left changed (writes go to a temporary file renamed only at the end).
-    Map<String, Safetensors.Tensor> bad = new java.util.LinkedHashMap<>();
-    bad.put("a", Safetensors.Tensor.of(new float[] {3, 4}, 2));
-    bad.put("b", new Safetensors.Tensor("F32", new long[] {2}, new float[] {5}));
-    assertThrows(IllegalArgumentException.class, () -> Safetensors.write(ckpt, bad, Map.of()));
-    assertArrayEquals(before, Files.readAllBytes(ckpt), "the previous checkpoint is untouched");
-    try (var files = Files.list(dir)) {
-      assertEquals(1, files.count(), "no temporary file is left behind");
-    }
-    ByteBuffer header = ByteBuffer.wrap(before).order(ByteOrder.LITTLE_ENDIAN);
-    assertTrue(header.getLong() > 0);
   }
 }
