@@ -60,6 +60,15 @@ class DataTest {
     writeIdx(dir.resolve("train-images-idx3-ubyte"), false, 0x1234, new int[] {1, 1, 1}, pixels(1));
     e = assertThrows(IOException.class, () -> Datasets.open(dir, Datasets.Split.TRAIN, 1, 8, 8));
     assertTrue(e.getMessage().contains("not an IDX image file"), e.getMessage());
+    // An IDX file declaring no images used to end in "/ by zero" far from the file.
+    writeIdx(dir.resolve("train-images-idx3-ubyte"), false, 0x803, new int[] {0, 5, 4}, new byte[0]);
+    e = assertThrows(IOException.class, () -> Datasets.open(dir, Datasets.Split.TRAIN, 1, 8, 8));
+    assertTrue(e.getMessage().contains("train-images-idx3-ubyte") && e.getMessage().contains("declares 0 images"), e.getMessage());
+    // A PNG that does not decode is named, not reported as a bare decoder message.
+    Path pictures = Files.createDirectories(dir.resolve("pictures"));
+    Files.write(pictures.resolve("broken.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10, 0, 0, 0, 13, 'I', 'H', 'D', 'R', 0, 0});
+    e = assertThrows(IOException.class, () -> Datasets.open(pictures, Datasets.Split.TRAIN, 1, 8, 8));
+    assertTrue(e.getMessage().contains("broken.png"), e.getMessage());
     Path empty = Files.createDirectory(dir.resolve("empty"));
     e = assertThrows(IOException.class, () -> Datasets.open(empty, Datasets.Split.TRAIN, 1, 8, 8));
     assertTrue(e.getMessage().contains("no dataset found"), e.getMessage());
