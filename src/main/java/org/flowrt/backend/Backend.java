@@ -15,6 +15,14 @@ public interface Backend extends AutoCloseable {
   /** Human-readable device description. */
   String description();
 
+  /**
+   * False for a backend that only counts bytes (the planner's): it allocates like the real one but
+   * computes nothing, so models built on it skip computing initial values.
+   */
+  default boolean computes() {
+    return true;
+  }
+
   /** An uninitialized buffer from the backend's caching pool. */
   DeviceBuffer allocate(DType type, long count);
 

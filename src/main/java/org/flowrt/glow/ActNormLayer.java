@@ -13,8 +13,8 @@ final class ActNormLayer {
   private final boolean relu;
 
   ActNormLayer(ParameterStore store, String name, int channels, boolean relu) {
-    bias = store.add(name + ".bias", new int[] {channels}, Init.zeros(channels));
-    logs = store.add(name + ".logs", new int[] {channels}, Init.zeros(channels));
+    bias = store.add(name + ".bias", new int[] {channels}, () -> Init.zeros(channels));
+    logs = store.add(name + ".logs", new int[] {channels}, () -> Init.zeros(channels));
     this.relu = relu;
   }
 

@@ -31,15 +31,15 @@ final class CouplingNetwork {
     this.in = in;
     this.width = width;
     this.out = out;
-    w1 = store.add(name + ".conv1.weight", new int[] {width, in, 3, 3}, Init.normal(random, 9L * width * in, WEIGHT_STD));
-    w1Edge = edgeBias ? store.add(name + ".conv1.edge_weight", new int[] {width, 1, 3, 3}, Init.normal(random, 9L * width, WEIGHT_STD)) : null;
+    w1 = store.add(name + ".conv1.weight", new int[] {width, in, 3, 3}, () -> Init.normal(random, 9L * width * in, WEIGHT_STD));
+    w1Edge = edgeBias ? store.add(name + ".conv1.edge_weight", new int[] {width, 1, 3, 3}, () -> Init.normal(random, 9L * width, WEIGHT_STD)) : null;
     norm1 = new ActNormLayer(store, name + ".actnorm1", width, true);
-    w2 = store.add(name + ".conv2.weight", new int[] {width, width, 1, 1}, Init.normal(random, (long) width * width, WEIGHT_STD));
+    w2 = store.add(name + ".conv2.weight", new int[] {width, width, 1, 1}, () -> Init.normal(random, (long) width * width, WEIGHT_STD));
     norm2 = new ActNormLayer(store, name + ".actnorm2", width, true);
-    w3 = store.add(name + ".conv3.weight", new int[] {out, width, 3, 3}, Init.zeros(9L * out * width));
-    w3Edge = edgeBias ? store.add(name + ".conv3.edge_weight", new int[] {out, 1, 3, 3}, Init.zeros(9L * out)) : null;
-    bias3 = store.add(name + ".conv3.bias", new int[] {out}, Init.zeros(out));
-    logs3 = store.add(name + ".conv3.logs", new int[] {out}, Init.zeros(out));
+    w3 = store.add(name + ".conv3.weight", new int[] {out, width, 3, 3}, () -> Init.zeros(9L * out * width));
+    w3Edge = edgeBias ? store.add(name + ".conv3.edge_weight", new int[] {out, 1, 3, 3}, () -> Init.zeros(9L * out)) : null;
+    bias3 = store.add(name + ".conv3.bias", new int[] {out}, () -> Init.zeros(out));
+    logs3 = store.add(name + ".conv3.logs", new int[] {out}, () -> Init.zeros(out));
   }
 
   /** The activations a backward pass needs: both ReLU outputs and the output h. */

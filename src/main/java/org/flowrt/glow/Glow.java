@@ -33,7 +33,7 @@ import org.flowrt.ops.ReshapeOps;
 public final class Glow implements AutoCloseable {
   private final Backend be;
   private final GlowConfig cfg;
-  private final ParameterStore store = new ParameterStore();
+  private final ParameterStore store;
   private final List<Stage> stages = new ArrayList<>();
   private final List<ZeroConvLayer> splitPriors = new ArrayList<>();
   private final List<Nchw> splitShapes = new ArrayList<>();
@@ -64,6 +64,7 @@ public final class Glow implements AutoCloseable {
   public Glow(Backend backend, GlowConfig cfg, long seed) {
     this.be = backend;
     this.cfg = cfg;
+    this.store = new ParameterStore(backend.computes());
     Random random = new Random(seed);
     Nchw shape = imageShape(1);
     int levels = cfg.levels();
@@ -85,13 +86,13 @@ public final class Glow implements AutoCloseable {
     topShape = shape;
     topPrior = cfg.learnTop() ? new ZeroConvLayer(store, "top_prior", 2 * shape.c(), 2 * shape.c(), cfg.edgeBias()) : null;
     if (cfg.conditional()) {
-      int c2 = 2 * shape.c(), k = cfg.classes();
-      classWeight = store.add("top_prior.class_embedding.weight", new int[] {c2, k}, Init.zeros((long) c2 * k));
-      classBias = store.add("top_prior.class_embedding.bias", new int[] {c2}, Init.zeros(c2));
-      classLogs = store.add("top_prior.class_embedding.logs", new int[] {c2}, Init.zeros(c2));
-      headWeight = store.add("classifier.weight", new int[] {k, shape.c()}, Init.zeros((long) k * shape.c()));
-      headBias = store.add("classifier.bias", new int[] {k}, Init.zeros(k));
-      headLogs = store.add("classifier.logs", new int[] {k}, Init.zeros(k));
+      int c = shape.c(), c2 = 2 * c, k = cfg.classes();
+      classWeight = store.add("top_prior.class_embedding.weight", new int[] {c2, k}, () -> Init.zeros((long) c2 * k));
+      classBias = store.add("top_prior.class_embedding.bias", new int[] {c2}, () -> Init.zeros(c2));
+      classLogs = store.add("top_prior.class_embedding.logs", new int[] {c2}, () -> Init.zeros(c2));
+      headWeight = store.add("classifier.weight", new int[] {k, c}, () -> Init.zeros((long) k * c));
+      headBias = store.add("classifier.bias", new int[] {k}, () -> Init.zeros(k));
+      headLogs = store.add("classifier.logs", new int[] {k}, () -> Init.zeros(k));
     } else {
       classWeight = classBias = classLogs = headWeight = headBias = headLogs = null;
     }

@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.flowrt.backend.Backend;
 import org.flowrt.backend.DType;
 import org.flowrt.backend.DeviceBuffer;
@@ -24,6 +25,7 @@ public final class ParameterStore implements AutoCloseable {
   public static final int ALIGNMENT_BYTES = 256;
   private static final int ALIGNMENT_FLOATS = ALIGNMENT_BYTES / Float.BYTES;
 
+  private final boolean holdsValues;
   private final Map<String, Param> params = new LinkedHashMap<>();
   private final Map<String, float[]> initial = new LinkedHashMap<>();
   private final Map<String, int[]> integers = new LinkedHashMap<>();
@@ -34,21 +36,49 @@ public final class ParameterStore implements AutoCloseable {
   private DeviceBuffer grads;
   private Backend backend;
 
-  /** Registers a float tensor with its initial values (row-major in `shape`). */
-  public Param add(String name, int[] shape, float[] init, boolean trainable) {
+  public ParameterStore() {
+    this(true);
+  }
+
+  /**
+   * @param holdsValues false for a store on a backend that only counts bytes (the planner): shapes
+   *     and buffers are registered as usual, but no initial values are computed or uploaded
+   */
+  public ParameterStore(boolean holdsValues) {
+    this.holdsValues = holdsValues;
+  }
+
+  /** Whether initial values are computed (false when planning: layers may skip expensive init). */
+  public boolean holdsValues() {
+    return holdsValues;
+  }
+
+  /**
+   * Registers a float tensor (row-major in `shape`); `init` gives its initial values and is called
+   * at once, in registration order (so seeded initializations draw in a fixed order), unless the
+   * store holds no values.
+   */
+  public Param add(String name, int[] shape, Supplier<float[]> init, boolean trainable) {
     if (values != null) throw new IllegalStateException("parameters already allocated; cannot add " + name);
     if (params.containsKey(name)) throw new IllegalArgumentException("duplicate parameter name " + name);
     Param p = new Param(name, shape, length, trainable);
-    if (init.length != p.count()) throw new IllegalArgumentException(name + ": " + init.length + " initial values for " + p);
+    if (holdsValues) {
+      float[] v = init.get();
+      if (v.length != p.count()) throw new IllegalArgumentException(name + ": " + v.length + " initial values for " + p);
+      initial.put(name, v);
+    }
     params.put(name, p);
-    initial.put(name, init);
     total += p.count();
     length += (p.count() + ALIGNMENT_FLOATS - 1) / ALIGNMENT_FLOATS * ALIGNMENT_FLOATS;
     return p;
   }
 
-  public Param add(String name, int[] shape, float[] init) {
+  public Param add(String name, int[] shape, Supplier<float[]> init) {
     return add(name, shape, init, true);
+  }
+
+  public Param add(String name, int[] shape, float[] init) {
+    return add(name, shape, () -> init, true);
   }
 
   /** Registers a fixed integer tensor (a permutation); returns its device buffer after allocate(). */
@@ -62,9 +92,11 @@ public final class ParameterStore implements AutoCloseable {
     backend = be;
     values = be.allocate(DType.F32, length());
     grads = be.zeros(DType.F32, length());
-    float[] all = new float[Math.toIntExact(length())];
-    for (Param p : params.values()) System.arraycopy(initial.get(p.name()), 0, all, (int) p.offset(), (int) p.count());
-    be.upload(all, values);
+    if (holdsValues) {
+      float[] all = new float[Math.toIntExact(length())];
+      for (Param p : params.values()) System.arraycopy(initial.get(p.name()), 0, all, (int) p.offset(), (int) p.count());
+      be.upload(all, values);
+    }
     initial.clear();
     for (Param p : params.values()) p.bind(values, grads);
     for (Map.Entry<String, int[]> e : integers.entrySet()) integerBuffers.put(e.getKey(), be.uploadNew(e.getValue()));

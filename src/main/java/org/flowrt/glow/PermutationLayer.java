@@ -26,23 +26,33 @@ final class PermutationLayer {
     this.channels = channels;
     this.store = store;
     int c = channels;
+    // A store that holds no values (the planner) needs only the shapes: skip the O(C³) rotation
+    // and LU factorization, and register identity orders.
+    boolean values = store.holdsValues();
     switch (kind) {
-      case INVCONV -> weight = store.add(name + ".weight", new int[] {c, c}, Init.toFloat(Init.rotation(random, c)));
+      case INVCONV -> weight = store.add(name + ".weight", new int[] {c, c}, () -> Init.toFloat(Init.rotation(random, c)));
       case INVCONV_LU -> {
-        Init.Lu lu = Init.lu(Init.rotation(random, c), c);
-        perm = store.addIntegers(name + ".perm", lu.perm());
-        inversePerm = store.addIntegers(name + ".inverse_perm", ReshapeOps.inversePermutation(lu.perm()));
-        lower = store.add(name + ".lower", new int[] {c, c}, Init.toFloat(lu.lower()));
-        upper = store.add(name + ".upper", new int[] {c, c}, Init.toFloat(lu.upper()));
-        sign = store.add(name + ".sign", new int[] {c}, Init.toFloat(lu.sign()), false);
-        logS = store.add(name + ".log_s", new int[] {c}, Init.toFloat(lu.logS()));
+        Init.Lu lu = values ? Init.lu(Init.rotation(random, c), c) : null;
+        int[] p = values ? lu.perm() : identity(c);
+        perm = store.addIntegers(name + ".perm", p);
+        inversePerm = store.addIntegers(name + ".inverse_perm", ReshapeOps.inversePermutation(p));
+        lower = store.add(name + ".lower", new int[] {c, c}, () -> Init.toFloat(lu.lower()));
+        upper = store.add(name + ".upper", new int[] {c, c}, () -> Init.toFloat(lu.upper()));
+        sign = store.add(name + ".sign", new int[] {c}, () -> Init.toFloat(lu.sign()), false);
+        logS = store.add(name + ".log_s", new int[] {c}, () -> Init.toFloat(lu.logS()));
       }
       case NONE, REVERSE, SHUFFLE -> {
-        int[] p = Init.permutation(c, kind, random);
+        int[] p = values ? Init.permutation(c, kind, random) : identity(c);
         perm = store.addIntegers(name + ".perm", p);
         inversePerm = store.addIntegers(name + ".inverse_perm", ReshapeOps.inversePermutation(p));
       }
     }
+  }
+
+  private static int[] identity(int c) {
+    int[] p = new int[c];
+    for (int i = 0; i < c; i++) p[i] = i;
+    return p;
   }
 
   private boolean learned() {

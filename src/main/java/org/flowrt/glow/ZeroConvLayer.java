@@ -18,10 +18,10 @@ final class ZeroConvLayer {
   ZeroConvLayer(ParameterStore store, String name, int in, int out, boolean edgeBias) {
     this.in = in;
     this.out = out;
-    weight = store.add(name + ".weight", new int[] {out, in, 3, 3}, Init.zeros(9L * out * in));
-    edge = edgeBias ? store.add(name + ".edge_weight", new int[] {out, 1, 3, 3}, Init.zeros(9L * out)) : null;
-    bias = store.add(name + ".bias", new int[] {out}, Init.zeros(out));
-    logs = store.add(name + ".logs", new int[] {out}, Init.zeros(out));
+    weight = store.add(name + ".weight", new int[] {out, in, 3, 3}, () -> Init.zeros(9L * out * in));
+    edge = edgeBias ? store.add(name + ".edge_weight", new int[] {out, 1, 3, 3}, () -> Init.zeros(9L * out)) : null;
+    bias = store.add(name + ".bias", new int[] {out}, () -> Init.zeros(out));
+    logs = store.add(name + ".logs", new int[] {out}, () -> Init.zeros(out));
   }
 
   private ConvShape shape(Nchw s) {

@@ -104,7 +104,12 @@ class OptionsCliTest {
         Arguments.of(List.of("sample", "--checkpoint", "CKPT", "--label", "1"), "not class-conditional"),
         Arguments.of(List.of("sample", "--checkpoint", "/dev/null"), "/dev/null"),
         Arguments.of(List.of("encode", "--checkpoint", "CKPT", "--data", "DATA", "--count", "0"), "--count"),
-        Arguments.of(List.of("bench", "--iterations", "0"), "--iterations"));
+        Arguments.of(List.of("bench", "--iterations", "0"), "--iterations"),
+        Arguments.of(List.of("plan", "--image-size", "0"), "--image-size"),
+        Arguments.of(List.of("plan", "--image-size", "32", "--memory", "lots"), "--memory"),
+        Arguments.of(List.of("plan", "--image-size", "32", "--device", "tpu"), "--device"),
+        Arguments.of(List.of("plan", "--image-size", "32", "--fit-batch"), "--fit-batch needs --memory"),
+        Arguments.of(List.of("plan", "--image-size", "30", "--levels", "3"), "not divisible by 2^L"));
   }
 
   /** Exit 2, exactly one error line naming what is wrong, no stack trace. */

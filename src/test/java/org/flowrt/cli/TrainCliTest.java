@@ -141,4 +141,19 @@ class TrainCliTest {
     OptionsCliTest.assertRefused(sample, "top_prior");
     assertFalse(Files.exists(png), "no image of NaNs is written");
   }
+
+  @Test
+  void planPredictsTheMeasuredPeakOfTraining() throws IOException {
+    Path out = dir.resolve("run");
+    assertEquals(0, CliRunner.run(train(out, "--max-steps", "2")).exit());
+    List<Long> measured = metrics(out).stream().filter(o -> o.has("peak_bytes")).map(o -> o.get("peak_bytes").getAsLong()).toList();
+    assertEquals(2, measured.size());
+    CliRunner.Result plan = CliRunner.run("plan", "--levels", "2", "--steps", "1", "--width", "8", "--batch", "8", "--image-size", "8",
+        "--channels", "1", "--device", "cpu");
+    assertEquals(0, plan.exit(), plan.toString());
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("peak .*\\((\\d+) bytes\\)").matcher(plan.out());
+    assertTrue(m.find(), plan.out());
+    long planned = Long.parseLong(m.group(1));
+    for (long bytes : measured) assertEquals(planned, bytes, "planned vs measured peak of a training step: " + plan.out());
+  }
 }

@@ -10,6 +10,7 @@ import org.bytedeco.javacpp.Pointer;
 import org.flowrt.backend.Backend;
 import org.flowrt.backend.BackendKind;
 import org.flowrt.backend.ConvShape;
+import org.flowrt.backend.ConvScratch;
 import org.flowrt.backend.Convolution;
 import org.flowrt.backend.DType;
 import org.flowrt.backend.DeviceBuffer;
@@ -162,6 +163,11 @@ public final class CpuBackend implements Backend {
 
   private void checkOpen() {
     if (closed) throw new IllegalStateException("CPU backend used after close");
+  }
+
+  /** This backend's convolution scratch (oneDNN's reorder buffers per pass), for the planner. */
+  public ConvScratch convScratch() {
+    return (shape, pass) -> ((DnnlConvolution) convolution(shape)).scratchBytes(pass);
   }
 
   @Override

@@ -11,6 +11,7 @@ import org.bytedeco.dnnl.dnnl_memory_desc;
 import org.bytedeco.dnnl.dnnl_primitive;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.flowrt.backend.ConvShape;
+import org.flowrt.backend.ConvScratch;
 import org.flowrt.backend.Convolution;
 import org.flowrt.backend.DType;
 import org.flowrt.backend.DeviceBuffer;
@@ -185,6 +186,16 @@ final class DnnlConvolution implements Convolution, AutoCloseable {
   @Override
   public ConvShape shape() {
     return shape;
+  }
+
+  /** The reorder buffers a pass takes from the pool, in the order it takes them (for the planner). */
+  long[] scratchBytes(ConvScratch.Pass pass) {
+    Pass p = switch (pass) {
+      case FORWARD -> forward;
+      case BACKWARD_DATA -> backwardData;
+      case BACKWARD_FILTER -> backwardWeights;
+    };
+    return java.util.Arrays.stream(p.operands).filter(o -> o.reorder != null).mapToLong(o -> o.innerBytes).toArray();
   }
 
   @Override
