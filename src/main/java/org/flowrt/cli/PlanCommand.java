@@ -101,6 +101,9 @@ final class PlanCommand implements Callable<Integer> {
       System.out.printf("  optimizer state   %s  (%s moments%s)%n", human(p.optimizerBytes()), optimizer, polyak > 0 ? ", Polyak average" : "");
       System.out.printf("  step, batch %-5d %s  (activations, batch, scratch at the peak)%n", batch, human(p.stepBytes()));
       System.out.printf("  peak              %s  (%d bytes)%n", human(p.peakBytes()), p.peakBytes());
+      if (!storeActivations)
+        System.out.printf("  bound             %s  (%d bytes: the peak when every segment's rebuild fails and is repaired)%n",
+            human(p.worstRepairPeakBytes()), p.worstRepairPeakBytes());
       if (cpu == null)
         System.out.println("assumes: cuDNN convolution workspaces of 0 bytes (their sizes depend on the algorithm cuDNN picks on the"
             + " GPU) and the caching pool's size classes; the CUDA context itself (~0.5 GiB) is not device memory flowrt allocates");

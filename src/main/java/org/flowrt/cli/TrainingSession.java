@@ -126,7 +126,7 @@ final class TrainingSession {
         imagesThisRun / seconds, lastBpd, checkpoint, savedStep);
     if (reversible)
       System.err.printf("flowrt: reversible backward: largest finite rebuild error %.3g, %d non-finite rebuilds, %d of %d steps"
-          + " recomputed with stored activations (threshold %.1g)%n", maxRebuild, brokenRebuilds, fallbacks, stepsRun,
+          + " with segments repaired from their checkpoints (threshold %.1g)%n", maxRebuild, brokenRebuilds, fallbacks, stepsRun,
           trainer.settings().maxRebuildError());
     summarize(stepsRun, skipped, fallbacks, maxRebuild);
 
@@ -164,6 +164,11 @@ final class TrainingSession {
     line.addProperty("peak_bytes", be.memory().peakBytes());
     if (reversible) TrainCommand.number(line, "rebuild_error", r.rebuildError());
     line.addProperty("stored_fallback", r.storedFallback());
+    if (!r.repairs().isEmpty()) {
+      JsonArray repaired = new JsonArray();
+      r.repairs().forEach(repaired::add);
+      line.add("repaired", repaired);  // segments recomputed with stored activations from their checkpoint
+    }
     line.addProperty("seconds", elapsed);
     return line;
   }
@@ -199,8 +204,8 @@ final class TrainingSession {
   private void summarize(long steps, long skipped, long fallbacks, double maxRebuild) throws IOException {
     List<String> problems = new ArrayList<>();
     if (steps > 0 && fallbacks > MAX_FALLBACK_FRACTION * steps)
-      problems.add(String.format("%d of %d steps had to recompute their gradients with stored activations (the reversible"
-          + " rebuild failed; largest rebuild error %.3g)", fallbacks, steps, maxRebuild));
+      problems.add(String.format("%d of %d steps had to recompute segments with stored activations (the reversible"
+          + " rebuild failed; largest finite rebuild error %.3g; see \"repaired\" in the metrics)", fallbacks, steps, maxRebuild));
     if (steps > 0 && skipped > MAX_SKIPPED_FRACTION * steps)
       problems.add(skipped + " of " + steps + " steps were skipped for a non-finite loss or gradient");
     List<double[]> curve = metrics.curve("train_bpd");

@@ -22,6 +22,10 @@ final class FlowStep {
     coupling = new CouplingLayer(store, name + ".coupling", channels, cfg.hiddenWidth(), spec, cfg.edgeBias(), random);
   }
 
+  String name() {
+    return name;
+  }
+
   /** What the stored-activation mode keeps of one step. */
   record Stored(DeviceBuffer permutationInput, CouplingLayer.Stored coupling) implements AutoCloseable {
     @Override

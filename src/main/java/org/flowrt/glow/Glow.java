@@ -49,6 +49,7 @@ public final class Glow implements AutoCloseable {
   private final Param headBias;
   private final Param headLogs;
   private boolean initialized;
+  private java.util.function.Predicate<String> failRebuilds = name -> false;
   /** Set only during a diagnostic pass (see {@link #firstNonFiniteLayer}). */
   private LayerProbe probe;
 
@@ -58,8 +59,28 @@ public final class Glow implements AutoCloseable {
     SPLIT
   }
 
-  /** One stage, with the shape (batch 1) of the tensor it receives. */
-  private record Stage(StageKind kind, Nchw shape, FlowStep[] steps, int split) {}
+  /**
+   * One stage, with the shape (batch 1) of the tensor it receives. A STEPS stage is cut into
+   * segments [from, to) of at most ⌈√K⌉ steps: the units of the reversible backward's repair.
+   */
+  private record Stage(StageKind kind, Nchw shape, FlowStep[] steps, int split, List<int[]> segments) {}
+
+  /**
+   * ⌈√K⌉-step segments, as even as possible: a repair keeps one segment's activations (≤ √K steps)
+   * and the checkpoints cost one activation per segment (√K per stage), both far below the K
+   * steps the stored mode keeps.
+   */
+  static List<int[]> segments(int steps) {
+    int length = (int) Math.ceil(Math.sqrt(steps));
+    int count = (steps + length - 1) / length;
+    List<int[]> out = new ArrayList<>();
+    for (int g = 0, from = 0; g < count; g++) {
+      int to = from + (steps - from) / (count - g);
+      out.add(new int[] {from, to});
+      from = to;
+    }
+    return out;
+  }
 
   public Glow(Backend backend, GlowConfig cfg, long seed) {
     this.be = backend;
@@ -100,7 +121,7 @@ public final class Glow implements AutoCloseable {
   }
 
   private Nchw squeezeStage(Nchw shape) {
-    stages.add(new Stage(StageKind.SQUEEZE, shape, null, -1));
+    stages.add(new Stage(StageKind.SQUEEZE, shape, null, -1, List.of()));
     return ReshapeOps.squeezed(shape);
   }
 
@@ -110,7 +131,7 @@ public final class Glow implements AutoCloseable {
     FlowStep[] steps = new FlowStep[count];
     for (int k = 0; k < count; k++)
       steps[k] = new FlowStep(store, name + ".step" + k, shape.c(), cfg, new Spec(mask, alternate ? k % 2 : 0, cfg.coupling()), random);
-    stages.add(new Stage(StageKind.STEPS, shape, steps, -1));
+    stages.add(new Stage(StageKind.STEPS, shape, steps, -1, segments(count)));
     return shape;
   }
 
@@ -119,7 +140,7 @@ public final class Glow implements AutoCloseable {
     String name = (cfg.architecture() == Architecture.GLOW ? "level" : "scale") + level + ".split_prior";
     splitPriors.add(new ZeroConvLayer(store, name, shape.c() / 2, 2 * c2, cfg.edgeBias()));
     splitShapes.add(shape.withChannels(c2));
-    stages.add(new Stage(StageKind.SPLIT, shape, null, splitPriors.size() - 1));
+    stages.add(new Stage(StageKind.SPLIT, shape, null, splitPriors.size() - 1, List.of()));
     return shape.withChannels(shape.c() / 2);
   }
 
@@ -174,17 +195,20 @@ public final class Glow implements AutoCloseable {
     final List<DeviceBuffer> splits;
     DeviceBuffer top;
     final Map<FlowStep, FlowStep.Stored> stored;
+    /** Reversible training passes: each segment's input, keyed by the segment's first step (see {@link #backward}). */
+    final Map<FlowStep, DeviceBuffer> checkpoints;
     final DeviceBuffer labels;
     DeviceBuffer logits;
     DeviceBuffer crossEntropy;
 
     Pass(int batch, DeviceBuffer objective, List<DeviceBuffer> splits, DeviceBuffer top, Map<FlowStep, FlowStep.Stored> stored,
-        DeviceBuffer labels) {
+        Map<FlowStep, DeviceBuffer> checkpoints, DeviceBuffer labels) {
       this.batch = batch;
       this.objective = objective;
       this.splits = splits;
       this.top = top;
       this.stored = stored;
+      this.checkpoints = checkpoints;
       this.labels = labels;
     }
 
@@ -207,6 +231,7 @@ public final class Glow implements AutoCloseable {
       splits.forEach(DeviceBuffer::close);
       if (top != null) top.close();
       if (stored != null) stored.values().forEach(FlowStep.Stored::close);
+      if (checkpoints != null) checkpoints.values().forEach(DeviceBuffer::close);
       if (logits != null) logits.close();
       if (crossEntropy != null) crossEntropy.close();
     }
@@ -257,22 +282,26 @@ public final class Glow implements AutoCloseable {
 
   public void initialize(DeviceBuffer x, DeviceBuffer labels, int n) {
     if (initialized) throw new IllegalStateException("actnorm data-dependent init has already run for this model");
-    try (Pass p = forward(x, labels, n, BackwardMode.REVERSIBLE, true)) {
+    try (Pass p = forward(x, labels, n, BackwardMode.REVERSIBLE, true, false)) {
       initialized = true;
     }
   }
 
   /** Runs the flow on preprocessed images x ([n, C, H, W], values in [−0.5, 0.5)). */
   public Pass forward(DeviceBuffer x, int n, BackwardMode mode) {
-    return forward(x, null, n, mode, false);
+    return forward(x, null, n, mode, false, true);
   }
 
   /** As {@link #forward(DeviceBuffer, int, BackwardMode)} for a class-conditional model, with labels [n]. */
   public Pass forward(DeviceBuffer x, DeviceBuffer labels, int n, BackwardMode mode) {
-    return forward(x, labels, n, mode, false);
+    return forward(x, labels, n, mode, false, true);
   }
 
-  private Pass forward(DeviceBuffer x, DeviceBuffer labels, int n, BackwardMode mode, boolean init) {
+  /**
+   * @param forBackward a training pass that {@link #backward} will consume: in reversible mode it
+   *     keeps each segment's input as the repair checkpoint
+   */
+  private Pass forward(DeviceBuffer x, DeviceBuffer labels, int n, BackwardMode mode, boolean init, boolean forBackward) {
     checkImages(x, n);
     checkLabels(labels, n);
     double[] start = new double[n];
@@ -280,7 +309,8 @@ public final class Glow implements AutoCloseable {
     DeviceBuffer objective = be.uploadNew(start);
     List<DeviceBuffer> splits = new ArrayList<>();
     Map<FlowStep, FlowStep.Stored> stored = mode == BackwardMode.STORED ? new HashMap<>() : null;
-    Pass pass = new Pass(n, objective, splits, null, stored, labels);
+    Map<FlowStep, DeviceBuffer> checkpoints = mode == BackwardMode.REVERSIBLE && forBackward ? new HashMap<>() : null;
+    Pass pass = new Pass(n, objective, splits, null, stored, checkpoints, labels);
     DeviceBuffer z = null;
     try {
       z = be.allocate(DType.F32, x.count());
@@ -295,7 +325,15 @@ public final class Glow implements AutoCloseable {
             z = next;
           }
           case STEPS -> {
-            for (FlowStep step : st.steps()) z = step.forward(be, z, s, objective, init, stored, probe);
+            for (int k = 0; k < st.steps().length; k++) {
+              FlowStep step = st.steps()[k];
+              if (checkpoints != null && isSegmentStart(st, k)) {
+                DeviceBuffer checkpoint = be.allocate(DType.F32, s.count());
+                checkpoints.put(step, checkpoint);
+                be.copy(z, checkpoint);
+              }
+              z = step.forward(be, z, s, objective, init, stored, probe);
+            }
           }
           case SPLIT -> z = split(z, s, st.split(), objective, splits);
         }
@@ -322,6 +360,11 @@ public final class Glow implements AutoCloseable {
     }
   }
 
+  private static boolean isSegmentStart(Stage st, int k) {
+    for (int[] g : st.segments()) if (g[0] == k) return true;
+    return false;
+  }
+
   /** A split: z2 scored by the split prior and kept as a latent; returns z1. Consumes z. */
   private DeviceBuffer split(DeviceBuffer z, Nchw s, int index, DeviceBuffer objective, List<DeviceBuffer> splits) {
     int c1 = s.c() / 2;
@@ -344,11 +387,40 @@ public final class Glow implements AutoCloseable {
   }
 
   /**
-   * Gradients of the mean bits per dimension of the pass's batch, added to the parameter gradients
-   * (call parameters().zeroGrads() first). Consumes the pass's latents. Returns the rebuilt input
-   * (reversible mode) so callers can measure the reconstruction error; caller closes it.
+   * What a backward pass did.
+   *
+   * @param rebuilt the input rebuilt from the output (reversible mode; caller closes)
+   * @param rebuildError the largest |rebuilt − checkpoint| over the segments, before any repair
+   *     (NaN when a rebuild was not finite; 0 in stored mode)
+   * @param repairs the segments whose rebuild failed and were recomputed with stored activations
+   *     from their checkpoint, each as "level1.step0-5 (rebuild error 3.1e-02)"
    */
+  public record Backward(DeviceBuffer rebuilt, double rebuildError, List<String> repairs) implements AutoCloseable {
+    @Override
+    public void close() {
+      rebuilt.close();
+    }
+  }
+
+  /** Gradients without repairs (a rebuild is repaired only when not finite); returns the rebuilt input. */
   public DeviceBuffer backward(Pass pass) {
+    return backward(pass, Double.POSITIVE_INFINITY).rebuilt();
+  }
+
+  /**
+   * Gradients of the mean bits per dimension of the pass's batch, added to the parameter gradients
+   * (call parameters().zeroGrads() first). Consumes the pass's latents.
+   *
+   * <p>Reversible mode rebuilds each step's input from its output. Inverting an affine coupling
+   * divides by its scale, and float32 inversion breaks down where a trained model drives scales to
+   * ~0, so the rebuild is checked: the steps are cut into segments of ≤ ⌈√K⌉ steps whose inputs the
+   * forward pass kept (checkpoints), and when a segment's rebuilt input is off its checkpoint by
+   * more than {@code maxRebuildError}, that segment's gradients are discarded and recomputed with
+   * stored activations from the checkpoint. The extra memory is bounded whatever fails: the
+   * checkpoints (one activation per segment) plus one segment's stored activations at a time.
+   */
+  public Backward backward(Pass pass, double maxRebuildError) {
+    RepairReport report = new RepairReport();
     int n = pass.batch;
     double[] weight = new double[n];
     Arrays.fill(weight, -1.0 / (n * cfg.dimensions() * Math.log(2)));
@@ -397,11 +469,19 @@ public final class Glow implements AutoCloseable {
             dz = dzx;
           }
           case STEPS -> {
-            for (int k = st.steps().length - 1; k >= 0; k--) {
-              FlowStep step = st.steps()[k];
-              DeviceBuffer[] back = step.backward(be, z, dz, s, dobj, pass.stored == null ? null : pass.stored.get(step));
-              z = back[0];
-              dz = back[1];
+            if (pass.checkpoints == null) {
+              for (int k = st.steps().length - 1; k >= 0; k--) {
+                FlowStep step = st.steps()[k];
+                DeviceBuffer[] back = step.backward(be, z, dz, s, dobj, pass.stored == null ? null : pass.stored.get(step));
+                z = back[0];
+                dz = back[1];
+              }
+            } else {
+              for (int g = st.segments().size() - 1; g >= 0; g--) {
+                DeviceBuffer[] back = backwardSegment(st, st.segments().get(g), s, z, dz, dobj, pass, maxRebuildError, report);
+                z = back[0];
+                dz = back[1];
+              }
             }
           }
           case SPLIT -> {
@@ -412,8 +492,78 @@ public final class Glow implements AutoCloseable {
         }
       }
       dz.close();
-      return z;
+      return new Backward(z, report.maxError, List.copyOf(report.repairs));
     }
+  }
+
+  private static final class RepairReport {
+    double maxError;
+    final List<String> repairs = new ArrayList<>();
+  }
+
+  /**
+   * Reversible backward through steps [from, to) of a stage, checked against the segment's
+   * checkpoint and repaired from it when the rebuild failed. Consumes z and dz (the segment's
+   * output and its gradient); returns the segment's input and its gradient.
+   */
+  private DeviceBuffer[] backwardSegment(Stage st, int[] segment, Nchw s, DeviceBuffer z, DeviceBuffer dz, DeviceBuffer dobj,
+      Pass pass, double maxRebuildError, RepairReport report) {
+    FlowStep[] steps = st.steps();
+    int from = segment[0], to = segment[1];
+    DeviceBuffer checkpoint = pass.checkpoints.remove(steps[from]);
+    DeviceBuffer dzOut = be.allocate(DType.F32, s.count());  // the segment output's gradient, for a repair
+    try (checkpoint) {
+      be.copy(dz, dzOut);
+      boolean forced = false;
+      for (int k = to - 1; k >= from; k--) {
+        DeviceBuffer[] back = steps[k].backward(be, z, dz, s, dobj, null);
+        z = back[0];
+        dz = back[1];
+        if (failRebuilds.test(steps[k].name())) {
+          be.zero(z);  // a broken rebuild, for tests and the planner's worst case
+          forced = true;
+        }
+      }
+      double error = ReduceOps.maxAbsDiff(be, checkpoint, z);
+      report.maxError = Double.isNaN(error) || Double.isNaN(report.maxError) ? Double.NaN : Math.max(report.maxError, error);
+      if (!forced && error <= maxRebuildError) return new DeviceBuffer[] {z, dz};
+      z.close();
+      dz.close();
+      for (int k = from; k < to; k++) zeroGradients(steps[k]);
+      report.repairs.add(String.format("%s-%d (rebuild error %.3g)", steps[from].name(), to - 1, error));
+      Map<FlowStep, FlowStep.Stored> kept = new HashMap<>();
+      try (DeviceBuffer scratchLogdet = be.zeros(DType.F64, pass.batch)) {
+        DeviceBuffer y = be.allocate(DType.F32, s.count());
+        be.copy(checkpoint, y);
+        for (int k = from; k < to; k++) y = steps[k].forward(be, y, s, scratchLogdet, false, kept, null);
+        DeviceBuffer dy = dzOut;
+        dzOut = null;
+        for (int k = to - 1; k >= from; k--) {
+          DeviceBuffer[] back = steps[k].backward(be, y, dy, s, dobj, kept.get(steps[k]));
+          y = back[0];
+          dy = back[1];
+        }
+        return new DeviceBuffer[] {y, dy};
+      } finally {
+        kept.values().forEach(FlowStep.Stored::close);
+      }
+    } finally {
+      if (dzOut != null) dzOut.close();
+    }
+  }
+
+  private void zeroGradients(FlowStep step) {
+    String prefix = step.name() + ".";
+    for (Param p : store.params()) if (p.name().startsWith(prefix)) be.zero(p.grad());
+  }
+
+  /**
+   * Treats the reversible rebuild of the named steps as failed: their rebuilt input is zeroed and
+   * their segment repaired. For tests of the repair, and for the planner's worst case (every
+   * segment repaired), which a byte-counting backend cannot reach by itself.
+   */
+  public void failRebuildsAt(java.util.function.Predicate<String> stepNames) {
+    failRebuilds = stepNames;
   }
 
   /** Backward through a split: returns {z, dz} before it; consumes z, dz (of z1). */
@@ -441,7 +591,7 @@ public final class Glow implements AutoCloseable {
 
   /** Per-image log-likelihood; for a class-conditional model log p(x | y) with labels [n]. */
   public double[] logLikelihood(DeviceBuffer x, DeviceBuffer labels, int n) {
-    try (Pass p = forward(x, labels, n, BackwardMode.REVERSIBLE)) {
+    try (Pass p = forward(x, labels, n, BackwardMode.REVERSIBLE, false, false)) {
       return p.logLikelihood();
     }
   }
@@ -452,7 +602,7 @@ public final class Glow implements AutoCloseable {
   }
 
   public Latents encode(DeviceBuffer x, DeviceBuffer labels, int n) {
-    Pass p = forward(x, labels, n, BackwardMode.REVERSIBLE);
+    Pass p = forward(x, labels, n, BackwardMode.REVERSIBLE, false, false);
     Latents latents = new Latents(new ArrayList<>(p.splits), p.top, n);
     p.splits.clear();
     p.top = null;
@@ -534,7 +684,7 @@ public final class Glow implements AutoCloseable {
    */
   public String firstNonFiniteLayer(DeviceBuffer x, DeviceBuffer labels, int n) {
     return diagnose(() -> {
-      try (Pass p = forward(x, labels, n, BackwardMode.REVERSIBLE)) {
+      try (Pass p = forward(x, labels, n, BackwardMode.REVERSIBLE, false, false)) {
         return null;
       }
     });

@@ -4,6 +4,7 @@ import org.flowrt.backend.CountingBackend;
 import org.flowrt.backend.DType;
 import org.flowrt.backend.DeviceBuffer;
 import org.flowrt.backend.MemoryStats;
+import org.flowrt.glow.BackwardMode;
 import org.flowrt.glow.Glow;
 import org.flowrt.glow.GlowConfig;
 
@@ -22,8 +23,11 @@ public final class Planner {
    * @param modelBytes parameters, their gradients and the permutation tensors
    * @param optimizerBytes optimizer moments and the Polyak average
    * @param peakBytes the step's peak, everything above included: the number that must fit
+   * @param worstRepairPeakBytes the peak of a reversible step whose every segment fails its rebuild
+   *     and is repaired from its checkpoint: the bound on any step, whichever rebuilds fail (equal
+   *     to peakBytes in stored mode)
    */
-  public record Plan(long parameters, long modelBytes, long optimizerBytes, long peakBytes) {
+  public record Plan(long parameters, long modelBytes, long optimizerBytes, long peakBytes, long worstRepairPeakBytes) {
     /** Activations, batch and scratch at the step's peak: what grows with image size and batch. */
     public long stepBytes() {
       return peakBytes - modelBytes - optimizerBytes;
@@ -32,10 +36,18 @@ public final class Planner {
 
   /** Plans one training step of `cfg` with these settings; throws OutOfDeviceMemoryException when it does not fit. */
   public static Plan plan(CountingBackend be, GlowConfig cfg, TrainSettings settings) {
+    long[] healthy = replay(be, cfg, settings, false);
+    long worst = settings.mode() == BackwardMode.REVERSIBLE ? replay(be, cfg, settings, true)[3] : healthy[3];
+    return new Plan(healthy[0], healthy[1], healthy[2], healthy[3], worst);
+  }
+
+  /** {parameters, model bytes, optimizer bytes, step peak}, with every rebuild failing when `failAll`. */
+  private static long[] replay(CountingBackend be, GlowConfig cfg, TrainSettings settings, boolean failAll) {
     MemoryStats m = be.memory();
     long before = m.currentBytes();
     try (Glow glow = new Glow(be, cfg, settings.seed())) {
       glow.markInitialized(true);
+      if (failAll) glow.failRebuildsAt(step -> true);
       long model = m.currentBytes() - before;
       try (Trainer trainer = new Trainer(glow, settings)) {
         long optimizer = m.currentBytes() - before - model;
@@ -45,7 +57,7 @@ public final class Planner {
             DeviceBuffer y = cfg.conditional() ? be.allocate(DType.I32, n) : null) {
           trainer.step(x, y, n);
         }
-        return new Plan(glow.parameters().count(), model, optimizer, m.peakBytes() - before);
+        return new long[] {glow.parameters().count(), model, optimizer, m.peakBytes() - before};
       }
     }
   }

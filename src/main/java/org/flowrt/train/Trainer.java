@@ -1,5 +1,6 @@
 package org.flowrt.train;
 
+import java.util.List;
 import java.util.logging.Logger;
 import org.flowrt.backend.Backend;
 import org.flowrt.backend.DType;
@@ -16,22 +17,27 @@ import org.flowrt.ops.ReduceOps;
  * averaging. A step whose loss or gradients are not finite changes nothing and is reported as
  * skipped; after {@code maxBadStepsInARow} in a row, training stops with {@link DivergedException}.
  *
- * <p>Every reversible step checks its rebuilt input against the real one. Inverting an affine
- * coupling divides by its scale, and a trained model can drive some scales towards 0 (measured on
- * Fashion-MNIST: healthy rebuilds are off by ~1e-5, broken ones by 1e-2 or NaN on about 1 step in
- * 70). Where the error exceeds {@code maxRebuildError}, the step's gradients are recomputed with
- * stored activations, so every applied gradient is a correct one.
+ * <p>Every reversible step checks its rebuilt activations against checkpoints the forward pass kept.
+ * Inverting an affine coupling divides by its scale, and a trained model can drive some scales
+ * towards 0 (measured on Fashion-MNIST: healthy rebuilds are off by ~1e-5, broken ones by 1e-2 or
+ * NaN on about 1 step in 70). Where the error exceeds {@code maxRebuildError}, the failing
+ * segment's gradients are recomputed with stored activations from its checkpoint (memory stays
+ * bounded: see {@link Glow#backward(Glow.Pass, double)}), so every applied gradient is a correct one.
  */
 public final class Trainer implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(Trainer.class.getName());
 
-  /** What one step did. */
   /**
+   * What one step did.
+   *
+   * @param rebuildError the reversible backward's largest segment rebuild error (NaN if not finite)
+   * @param storedFallback whether any segment's gradients were recomputed with stored activations
    * @param crossEntropy mean classifier cross-entropy (nats) of a class-conditional model, NaN otherwise;
    *     the loss is bpd + yWeight·crossEntropy/ln 2
+   * @param repairs the repaired segments and their rebuild errors (see {@link Glow#backward(Glow.Pass, double)})
    */
   public record StepResult(long step, double bpd, double gradNorm, double learningRate, boolean skipped,
-      double rebuildError, boolean storedFallback, double crossEntropy) {}
+      double rebuildError, boolean storedFallback, double crossEntropy, List<String> repairs) {}
 
   /** Training stopped because too many steps in a row had a non-finite loss or gradient. */
   public static final class DivergedException extends RuntimeException {
@@ -110,23 +116,19 @@ public final class Trainer implements AutoCloseable {
     double bpd;
     double crossEntropy = Double.NaN;
     double rebuildError = Double.NaN;
+    List<String> repairs;
     try (Glow.Pass pass = model.forward(images, labels, n, settings.mode())) {
       double sum = 0;
       for (double lp : pass.logLikelihood()) sum += lp;
       bpd = -sum / (n * model.config().dimensions() * Math.log(2));
       double[] ce = pass.crossEntropy();
       if (ce != null) crossEntropy = java.util.Arrays.stream(ce).average().orElse(Double.NaN);
-      try (DeviceBuffer rebuilt = model.backward(pass)) {
-        if (reversible) rebuildError = rebuildError(images, rebuilt);
+      try (Glow.Backward back = model.backward(pass, settings.maxRebuildError())) {
+        if (reversible) rebuildError = back.rebuildError();
+        repairs = back.repairs();
       }
     }
-    boolean fallback = reversible && Double.isFinite(bpd) && !(rebuildError <= settings.maxRebuildError());
-    if (fallback) {
-      model.parameters().zeroGrads();
-      try (Glow.Pass pass = model.forward(images, labels, n, BackwardMode.STORED); DeviceBuffer unused = model.backward(pass)) {
-        be.synchronize();
-      }
-    }
+    boolean fallback = !repairs.isEmpty();
     double gradNorm = Math.sqrt(ReduceOps.sumSquares(be, model.parameters().grads()));
     double lr = learningRate();
     if (!Double.isFinite(bpd) || !Double.isFinite(gradNorm) || (labels != null && !Double.isFinite(crossEntropy))) {
@@ -136,18 +138,13 @@ public final class Trainer implements AutoCloseable {
       if (badInARow >= settings.maxBadStepsInARow())
         throw new DivergedException("training diverged: " + badInARow + " steps in a row had a non-finite loss or gradient"
             + " (last loss " + bpd + "); try a lower learning rate, a longer warm-up or --clip-grad-norm");
-      return new StepResult(step(), bpd, gradNorm, lr, true, rebuildError, fallback, crossEntropy);
+      return new StepResult(step(), bpd, gradNorm, lr, true, rebuildError, fallback, crossEntropy, repairs);
     }
     badInARow = 0;
     optimizer.apply((float) lr, Optimizer.clipScale(gradNorm, settings.clipNorm()));
     if (average != null) OptimizerOps.polyak(be, model.parameters().values(), settings.polyakDecay(), average);
     imagesSeen += n;
-    return new StepResult(step(), bpd, gradNorm, lr, false, rebuildError, fallback, crossEntropy);
-  }
-
-  /** max |rebuilt − input| of the reversible backward. */
-  private double rebuildError(DeviceBuffer images, DeviceBuffer rebuilt) {
-    return ReduceOps.maxAbsDiff(be, images, rebuilt);
+    return new StepResult(step(), bpd, gradNorm, lr, false, rebuildError, fallback, crossEntropy, repairs);
   }
 
   /** Runs `work` with the Polyak-averaged weights in place of the trained ones (if averaging is on). */
