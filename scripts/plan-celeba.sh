@@ -13,7 +13,7 @@ for side in 256 512 1024 2048 4096; do
   for mode in reversible stored; do
     extra=(); [ "$mode" = stored ] && extra=(--store-activations)
     out=$("$flowrt" plan --levels "$levels" --steps 32 --width 512 --n-bits 5 --image-size "$side" --batch 1 "${extra[@]}" || true)
-    params=$(echo "$out" | awk '/parameters/ { print $2 }')
+    params=$(echo "$out" | awk '/^  parameters/ { print $2 }')
     model=$(echo "$out" | awk '/^  model/ { print $2, $3 }')
     optim=$(echo "$out" | awk '/optimizer state/ { print $3, $4 }')
     peak=$(echo "$out" | awk '/^  peak/ { print $2, $3 }')

@@ -3,6 +3,7 @@ package org.flowrt;
 import org.flowrt.backend.BackendSuite;
 import org.flowrt.classic.VectorFlowSuite;
 import org.flowrt.glow.GlowSuite;
+import org.flowrt.train.PlannerSuite;
 import org.flowrt.train.TrainingSuite;
 import org.flowrt.ops.ActNormSuite;
 import org.flowrt.ops.ClassicFlowSuite;
@@ -87,6 +88,13 @@ class CpuBackendTest {
   @Nested
   class Glow extends GlowSuite {
     Glow() {
+      super(TestBackends.cpu());
+    }
+  }
+
+  @Nested
+  class Planner extends PlannerSuite {
+    Planner() {
       super(TestBackends.cpu());
     }
   }

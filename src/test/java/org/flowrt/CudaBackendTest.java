@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import org.flowrt.backend.BackendSuite;
 import org.flowrt.classic.VectorFlowSuite;
 import org.flowrt.glow.GlowSuite;
+import org.flowrt.train.PlannerSuite;
 import org.flowrt.train.TrainingSuite;
 import org.flowrt.ops.ActNormSuite;
 import org.flowrt.ops.ClassicFlowSuite;
@@ -106,6 +107,13 @@ class CudaBackendTest {
   @Nested
   class Glow extends GlowSuite {
     Glow() {
+      super(TestBackends.cuda());
+    }
+  }
+
+  @Nested
+  class Planner extends PlannerSuite {
+    Planner() {
       super(TestBackends.cuda());
     }
   }

@@ -69,6 +69,9 @@ public interface Backend extends AutoCloseable {
   /** The plan for a convolution shape, built on first use and cached for the backend's life. */
   Convolution convolution(ConvShape shape);
 
+  /** The scratch buffers this backend's convolution passes take from its pool (for the planner). */
+  ConvScratch convScratch();
+
   @Override
   void close();
 

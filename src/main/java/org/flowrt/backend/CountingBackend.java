@@ -32,9 +32,14 @@ public final class CountingBackend implements Backend {
     this.pool = new MemoryPool(new CountedMemory(capacityBytes, models));
   }
 
-  /** Models another backend's geometry and scratch; {@code scratch} describes its convolutions. */
-  public static CountingBackend of(Backend real, ConvScratch scratch, long capacityBytes) {
-    return new CountingBackend(real.kind(), real.threadsPerBlock(), real.parallelism(), scratch, capacityBytes);
+  /** Models another backend: its launch geometry and its convolutions' scratch. */
+  public static CountingBackend of(Backend real, long capacityBytes) {
+    return new CountingBackend(real.kind(), real.threadsPerBlock(), real.parallelism(), real.convScratch(), capacityBytes);
+  }
+
+  @Override
+  public ConvScratch convScratch() {
+    return scratch;
   }
 
   /** Fake addresses, aligned like cudaMalloc's, and a running total against the capacity. */

@@ -2,11 +2,15 @@ package org.flowrt.cli;
 
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.flowrt.backend.Backend;
 import org.flowrt.backend.BackendKind;
+import org.flowrt.backend.BackendOptions;
+import org.flowrt.backend.Backends;
 import org.flowrt.backend.ConvScratch;
 import org.flowrt.backend.CountingBackend;
 import org.flowrt.backend.OutOfDeviceMemoryException;
 import org.flowrt.backend.cpu.CpuBackend;
+import org.flowrt.backend.cuda.CudaProbe;
 import org.flowrt.glow.BackwardMode;
 import org.flowrt.glow.GlowConfig;
 import org.flowrt.train.OptimizerKind;
@@ -74,23 +78,27 @@ final class PlanCommand implements Callable<Integer> {
     if (fitBatch && memory == null) throw new IllegalArgumentException("--fit-batch needs --memory");
     GlowConfig cfg = model.config(channels, imageSize, imageSize);
     if (classes > 0) cfg = cfg.withClasses(classes, 0.01f);
-    CpuBackend cpu = device.equals("cpu") ? new CpuBackend() : null;
+    // The real backend when it can run here (its geometry and convolution scratch are then exact);
+    // without a GPU, a model of the CUDA backend.
+    Backend real = device.equals("cpu") ? new CpuBackend()
+        : CudaProbe.probe().available() ? Backends.open(BackendKind.CUDA, BackendOptions.defaults()) : null;
     try {
       System.out.printf("plan: Glow L=%d K=%d width %d on %d×%d×%d, %s, %s backward, %s%n", cfg.levels(), cfg.steps(), cfg.hiddenWidth(),
           channels, imageSize, imageSize, cfg.permutation().cliName(), storeActivations ? "stored" : "reversible",
-          cpu != null ? "CPU backend (" + cpu.parallelism() + " threads, oneDNN reorder buffers replayed)"
-              : "CUDA backend (256 threads per block, " + multiprocessors + " multiprocessors)");
+          real != null ? real.description() + ", its geometry and convolution scratch replayed"
+              : "CUDA backend model (256 threads per block, " + multiprocessors + " multiprocessors)");
       if (fitBatch) {
-        int fits = largestBatch(cfg, cpu, capacity);
+        // The bound must fit, not just a healthy step: a step whose rebuilds fail must not run out of memory.
+        int fits = largestBatch(cfg, real, capacity);
         if (fits == 0) {
           System.out.printf("batch 1 does not fit in %s%n", human(capacity));
           return 1;
         }
-        System.out.printf("largest batch that fits in %s: %d%n", human(capacity), fits);
+        System.out.printf("largest batch whose bound fits in %s: %d%n", human(capacity), fits);
         batch = fits;
       }
       Planner.Plan p;
-      try (CountingBackend be = counting(cpu, capacity)) {
+      try (CountingBackend be = counting(real, capacity)) {
         p = Planner.plan(be, cfg, settings(batch));
       } catch (OutOfDeviceMemoryException e) {
         System.out.printf("does not fit: %s%n", e.getMessage());
@@ -104,12 +112,12 @@ final class PlanCommand implements Callable<Integer> {
       if (!storeActivations)
         System.out.printf("  bound             %s  (%d bytes: the peak when every segment's rebuild fails and is repaired)%n",
             human(p.worstRepairPeakBytes()), p.worstRepairPeakBytes());
-      if (cpu == null)
+      if (real == null)
         System.out.println("assumes: cuDNN convolution workspaces of 0 bytes (their sizes depend on the algorithm cuDNN picks on the"
             + " GPU) and the caching pool's size classes; the CUDA context itself (~0.5 GiB) is not device memory flowrt allocates");
       return 0;
     } finally {
-      if (cpu != null) cpu.close();
+      if (real != null) real.close();
     }
   }
 
@@ -118,13 +126,13 @@ final class PlanCommand implements Callable<Integer> {
         storeActivations ? BackwardMode.STORED : BackwardMode.REVERSIBLE, 1);
   }
 
-  private CountingBackend counting(CpuBackend cpu, long capacity) {
-    return cpu != null ? CountingBackend.of(cpu, cpu.convScratch(), capacity)
+  private CountingBackend counting(Backend real, long capacity) {
+    return real != null ? CountingBackend.of(real, capacity)
         : new CountingBackend(BackendKind.CUDA, 256, multiprocessors * 8, ConvScratch.NONE, capacity);
   }
 
-  private boolean fits(GlowConfig cfg, CpuBackend cpu, long capacity, int n) {
-    try (CountingBackend be = counting(cpu, capacity)) {
+  private boolean fits(GlowConfig cfg, Backend real, long capacity, int n) {
+    try (CountingBackend be = counting(real, capacity)) {
       Planner.plan(be, cfg, settings(n));
       return true;
     } catch (OutOfDeviceMemoryException e) {
@@ -133,16 +141,16 @@ final class PlanCommand implements Callable<Integer> {
   }
 
   /** Doubling, then bisection: the largest batch whose step fits (0 when batch 1 does not). */
-  private int largestBatch(GlowConfig cfg, CpuBackend cpu, long capacity) {
-    if (!fits(cfg, cpu, capacity, 1)) return 0;
+  private int largestBatch(GlowConfig cfg, Backend real, long capacity) {
+    if (!fits(cfg, real, capacity, 1)) return 0;
     int lo = 1, hi = 2;
-    while (hi <= (1 << 20) && fits(cfg, cpu, capacity, hi)) {
+    while (hi <= (1 << 20) && fits(cfg, real, capacity, hi)) {
       lo = hi;
       hi *= 2;
     }
     while (hi - lo > 1) {
       int mid = lo + (hi - lo) / 2;
-      if (fits(cfg, cpu, capacity, mid)) lo = mid;
+      if (fits(cfg, real, capacity, mid)) lo = mid;
       else hi = mid;
     }
     return lo;

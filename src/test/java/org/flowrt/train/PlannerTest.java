@@ -1,109 +1,21 @@
 package org.flowrt.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.stream.Stream;
 import org.flowrt.backend.BackendKind;
 import org.flowrt.backend.ConvScratch;
 import org.flowrt.backend.CountingBackend;
-import org.flowrt.backend.DeviceBuffer;
 import org.flowrt.backend.OutOfDeviceMemoryException;
-import org.flowrt.backend.cpu.CpuBackend;
-import org.flowrt.glow.BackwardMode;
-import org.flowrt.glow.Glow;
 import org.flowrt.glow.GlowConfig;
-import org.flowrt.glow.Permutation;
-import org.flowrt.ops.CouplingKind;
-import org.flowrt.ops.CouplingMask;
-import org.flowrt.testing.Rand;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The planner against the CPU backend's measured memory: over a grid of levels, steps, widths,
- * batches, image sizes, channel counts, couplings, permutations and both backward modes, the
- * planned model bytes, optimizer bytes and step peak equal the measured ones exactly (same pool,
- * same size classes, same allocation sequence; oneDNN's reorder buffers replayed per pass).
+ * The planner's capacity check, on its own (its agreement with each backend's measured memory is
+ * {@link PlannerSuite}, run against every backend).
  */
 class PlannerTest {
-  static Stream<Arguments> grid() {
-    GlowConfig base = GlowConfig.defaults(1, 8, 8, 2, 2).withWidth(8);
-    return Stream.of(
-        Arguments.of(base, 1, BackwardMode.REVERSIBLE),
-        Arguments.of(base, 3, BackwardMode.STORED),
-        Arguments.of(base.withSteps(3).withWidth(12), 2, BackwardMode.REVERSIBLE),
-        Arguments.of(GlowConfig.defaults(3, 16, 16, 3, 1).withWidth(16), 2, BackwardMode.REVERSIBLE),
-        Arguments.of(GlowConfig.defaults(3, 16, 16, 3, 1).withWidth(16), 2, BackwardMode.STORED),
-        Arguments.of(GlowConfig.defaults(1, 12, 12, 1, 2).withWidth(5).withPermutation(Permutation.INVCONV_LU), 5, BackwardMode.REVERSIBLE),
-        Arguments.of(GlowConfig.defaults(3, 8, 8, 2, 2).withWidth(7).withPermutation(Permutation.SHUFFLE)
-            .withCoupling(CouplingKind.ADDITIVE, CouplingMask.CHECKERBOARD), 3, BackwardMode.STORED),
-        Arguments.of(GlowConfig.realnvp(1, 8, 8, 2, 1, 6), 2, BackwardMode.REVERSIBLE),
-        Arguments.of(base.withClasses(4, 0.5f), 4, BackwardMode.REVERSIBLE));
-  }
-
-  @ParameterizedTest
-  @MethodSource("grid")
-  void planEqualsTheMeasuredPeak(GlowConfig cfg, int batch, BackwardMode mode) {
-    TrainSettings settings = TrainSettings.defaults(batch, 64).withWarmupImages(0)
-        .with(OptimizerKind.ADAMAX, 1e-3f, 0, 0.99f, mode, 3);
-    try (CpuBackend cpu = new CpuBackend()) {
-      long modelBytes, optimizerBytes, peak;
-      try (Glow glow = new Glow(cpu, cfg, 3)) {
-        modelBytes = cpu.memory().currentBytes();
-        float[] images = new Rand(5).uniform((int) glow.imageShape(batch).count(), -0.5f, 0.5f);
-        int[] labels = new int[batch];
-        for (int i = 0; i < batch; i++) labels[i] = i % Math.max(1, cfg.classes());
-        try (DeviceBuffer x = cpu.uploadNew(images); DeviceBuffer y = cfg.conditional() ? glow.labels(labels) : null) {
-          glow.initialize(x, y, batch);
-        }
-        try (Trainer t = new Trainer(glow, settings)) {
-          optimizerBytes = cpu.memory().currentBytes() - modelBytes;
-          cpu.memory().resetPeak();
-          Trainer.StepResult r;
-          try (DeviceBuffer x = cpu.uploadNew(images); DeviceBuffer y = cfg.conditional() ? glow.labels(labels) : null) {
-            r = t.step(x, y, batch);
-          }
-          assertFalse(r.skipped() || r.storedFallback(), "a healthy step (the planner replays the healthy path)");
-          peak = cpu.memory().peakBytes();
-        }
-      }
-      try (CountingBackend counting = CountingBackend.of(cpu, cpu.convScratch(), Long.MAX_VALUE)) {
-        Planner.Plan plan = Planner.plan(counting, cfg, settings);
-        assertEquals(modelBytes, plan.modelBytes(), "model bytes");
-        assertEquals(optimizerBytes, plan.optimizerBytes(), "optimizer bytes");
-        assertEquals(peak, plan.peakBytes(), "peak bytes of the step");
-        if (mode == BackwardMode.REVERSIBLE) assertEquals(worstRepairPeak(cpu, cfg, settings, batch), plan.worstRepairPeakBytes(), "bound");
-        assertEquals(0, counting.memory().currentBytes(), "the plan frees all it took");
-      }
-    }
-  }
-
-  /** The CPU backend's measured peak of a step whose every segment is repaired. */
-  private static long worstRepairPeak(CpuBackend cpu, GlowConfig cfg, TrainSettings settings, int batch) {
-    assertEquals(0, cpu.memory().currentBytes(), "the first measurement freed everything");
-    try (Glow glow = new Glow(cpu, cfg, 3)) {
-      float[] images = new Rand(6).uniform((int) glow.imageShape(batch).count(), -0.5f, 0.5f);
-      int[] labels = new int[batch];
-      for (int i = 0; i < batch; i++) labels[i] = i % Math.max(1, cfg.classes());
-      try (DeviceBuffer x = cpu.uploadNew(images); DeviceBuffer y = cfg.conditional() ? glow.labels(labels) : null) {
-        glow.initialize(x, y, batch);
-      }
-      glow.failRebuildsAt(step -> true);
-      try (Trainer t = new Trainer(glow, settings)) {
-        cpu.memory().resetPeak();
-        try (DeviceBuffer x = cpu.uploadNew(images); DeviceBuffer y = cfg.conditional() ? glow.labels(labels) : null) {
-          assertTrue(t.step(x, y, batch).storedFallback(), "every segment repaired");
-        }
-        return cpu.memory().peakBytes();
-      }
-    }
-  }
-
   @Test
   void aModelTooBigForTheCapacityIsOutOfMemory() {
     GlowConfig cfg = GlowConfig.defaults(3, 64, 64, 3, 4).withWidth(64);

@@ -166,6 +166,7 @@ public final class CpuBackend implements Backend {
   }
 
   /** This backend's convolution scratch (oneDNN's reorder buffers per pass), for the planner. */
+  @Override
   public ConvScratch convScratch() {
     return (shape, pass) -> ((DnnlConvolution) convolution(shape)).scratchBytes(pass);
   }

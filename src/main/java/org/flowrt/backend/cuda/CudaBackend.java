@@ -22,6 +22,7 @@ import org.flowrt.backend.Backend;
 import org.flowrt.backend.BackendKind;
 import org.flowrt.backend.BackendOptions;
 import org.flowrt.backend.ConvShape;
+import org.flowrt.backend.ConvScratch;
 import org.flowrt.backend.Convolution;
 import org.flowrt.backend.DType;
 import org.flowrt.backend.DeviceBuffer;
@@ -247,6 +248,15 @@ public final class CudaBackend implements Backend {
   public Convolution convolution(ConvShape shape) {
     checkOpen();
     return convolutions.computeIfAbsent(shape, s -> new CudnnConvolution(this, cudnnHandle, pool, s, options.convAlgorithms()));
+  }
+
+  /** The workspace each pass's chosen cuDNN algorithm takes from the pool (for the planner on a GPU). */
+  @Override
+  public ConvScratch convScratch() {
+    return (shape, pass) -> {
+      long bytes = ((CudnnConvolution) convolution(shape)).choices().get(pass.ordinal()).workspaceBytes();
+      return bytes == 0 ? new long[0] : new long[] {bytes};
+    };
   }
 
   void checkOpen() {
