@@ -64,6 +64,7 @@ cat > "$stage/bin/flowrt" <<'EOF'
 #!/bin/sh
 # flowrt command line, with the bundled Java runtime. Usage: flowrt COMMAND [OPTIONS]
 home=$(cd "$(dirname "$0")/.." && pwd)
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY-PASSIVE}  # OpenMP threads sleep while they wait (shared CPUs)
 crash_dir=$("$home/bin/crash-log-dir" "$@")
 exec "$home/runtime/bin/java" -Xss8m "-XX:ErrorFile=$crash_dir/hs_err_pid%p.log" ${FLOWRT_JAVA_OPTS:-} -cp "$home/lib/*" org.flowrt.cli.Main "$@"
 EOF
@@ -78,6 +79,7 @@ classpath=""
 for jar in "$home"/lib/*.jar "$home"/test/*.jar; do  # JUnit's --class-path takes no wildcards
   case "$jar" in */junit-console.jar) ;; *) classpath="$classpath${classpath:+:}$jar" ;; esac
 done
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY-PASSIVE}
 exec "$home/runtime/bin/java" -Xss8m -Dflowrt.testNatives="$home/test/natives" \
   -jar "$home/test/junit-console.jar" execute --disable-banner --details=summary --details-theme=ascii \
   --class-path "$classpath" "$@"

@@ -13,10 +13,16 @@ thread_local dim3 gridDim = {1, 1, 1};
 
 #include "kernel_registry.h"
 
+// Threads of every launch, set by the Java side from the cores this process may use (0 = OpenMP's
+// default, which counts the affinity mask but not a container's CPU quota).
+static int flowrt_thread_count = 0;
+
+static inline int flowrt_host_threads() { return flowrt_thread_count > 0 ? flowrt_thread_count : omp_get_max_threads(); }
+
 template <typename... P>
 static inline void host_run_grid(void (*kernel)(P...), dim3 grid, void** args) {
   long long total = (long long)grid.x * grid.y * grid.z;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(flowrt_host_threads())
   for (long long b = 0; b < total; b++) {
     gridDim = grid;
     blockIdx.x = (unsigned)(b % grid.x);
@@ -48,4 +54,8 @@ static inline void flowrt_host_launch(long long entry, int gx, int gy, int gz, v
   e->launcher(e->name, dim3{(unsigned)gx, (unsigned)gy, (unsigned)gz}, 1, args);
 }
 
-static inline int flowrt_host_threads() { return omp_get_max_threads(); }
+// Also the calling thread's OpenMP default, which oneDNN's convolutions (same libgomp) follow.
+static inline void flowrt_host_set_threads(int n) {
+  flowrt_thread_count = n;
+  omp_set_num_threads(n);
+}

@@ -46,7 +46,26 @@ public final class CpuBackend implements Backend {
   public CpuBackend(HostGeometry geometry, FiberOrder order) {
     this.geometry = geometry;
     this.order = order;
+    if (geometry == HostGeometry.ONE_THREAD) HostKernels.setThreads(usableCores());
     this.threads = geometry.hostThreads();
+  }
+
+  /**
+   * The threads to run on: OMP_NUM_THREADS when the user set it, else the cores this process may
+   * use as the JVM counts them (affinity mask and a container's CPU quota; OpenMP alone ignores the
+   * quota and would run more threads than the process gets).
+   */
+  static int usableCores() {
+    String env = System.getenv("OMP_NUM_THREADS");
+    if (env != null) {
+      try {
+        int n = Integer.parseInt(env.split(",")[0].trim());
+        if (n > 0) return n;
+      } catch (NumberFormatException e) {
+        // not a number: fall through to the JVM's count, as OpenMP would ignore it
+      }
+    }
+    return Runtime.getRuntime().availableProcessors();
   }
 
   @Override

@@ -29,4 +29,8 @@ public final class HostKernels {
   /** Host threads a launch runs on. */
   @Name("flowrt_host_threads")
   public static native int threads();
+
+  /** Sets the threads of every launch, and the calling thread's OpenMP default (oneDNN follows it). */
+  @Name("flowrt_host_set_threads")
+  public static native void setThreads(int n);
 }
