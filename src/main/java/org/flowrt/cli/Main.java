@@ -27,7 +27,7 @@ import picocli.CommandLine.Command;
 @Command(name = "flowrt", mixinStandardHelpOptions = true, version = "flowrt 0.1.0",
     description = "GPU-native runtime for normalizing flows (Glow).",
     subcommands = {TrainCommand.class, EvalCommand.class, SampleCommand.class, EncodeCommand.class, DecodeCommand.class,
-        BenchCommand.class, PlanCommand.class, InfoCommand.class, ToyCommand.class, ViCommand.class})
+        BenchCommand.class, BenchOneCommand.class, PlanCommand.class, InfoCommand.class, ToyCommand.class, ViCommand.class})
 public final class Main implements Runnable {
   /** Held so that the handler below stays attached: JUL keeps loggers only weakly. */
   private static final Logger FLOWRT_LOG = Logger.getLogger("org.flowrt");

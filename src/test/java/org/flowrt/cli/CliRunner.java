@@ -32,7 +32,7 @@ final class CliRunner {
     try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8); PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
       System.setOut(o);
       System.setErr(e);
-      boolean takesBackend = args.length > 0 && java.util.Set.of("train", "eval", "sample", "encode", "decode", "bench", "info").contains(args[0]);
+      boolean takesBackend = args.length > 0 && java.util.Set.of("train", "eval", "sample", "encode", "decode", "bench", "bench-one", "info").contains(args[0]);
       int exit = Main.run(takesBackend ? append(args, "--backend", "cpu") : args, e);
       return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     } finally {

@@ -106,6 +106,8 @@ class OptionsCliTest {
         Arguments.of(List.of("encode", "--checkpoint", "CKPT", "--data", "DATA", "--count", "0"), "--count"),
         Arguments.of(List.of("bench", "--iterations", "0"), "--iterations"),
         Arguments.of(List.of("plan", "--image-size", "0"), "--image-size"),
+        Arguments.of(List.of("bench-one", "--passes", "0"), "--passes"),
+        Arguments.of(List.of("bench-one", "--lr", "-1"), "--lr"),
         Arguments.of(List.of("plan", "--image-size", "32", "--memory", "lots"), "--memory"),
         Arguments.of(List.of("plan", "--image-size", "32", "--device", "tpu"), "--device"),
         Arguments.of(List.of("plan", "--image-size", "32", "--fit-batch"), "--fit-batch needs --memory"),

@@ -1,0 +1,39 @@
+package org.flowrt.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** `flowrt bench-one`: one configuration's figures, its allocator peak equal to what `flowrt plan` predicts. */
+class BenchOneCliTest {
+  @Test
+  void measuresOneConfigurationAndAgreesWithThePlanner() {
+    String[] model = {"--channels", "3", "--image-size", "8", "--levels", "2", "--steps", "2", "--width", "8", "--batch", "4",
+        "--no-edge-bias"};
+    CliRunner.Result bench = CliRunner.run(concat(new String[] {"bench-one", "--steps-per-pass", "2", "--passes", "3"}, model));
+    assertEquals(0, bench.exit(), bench.toString());
+    JsonObject r = JsonParser.parseString(bench.out().lines().reduce((a, b) -> b).orElseThrow()).getAsJsonObject();
+    assertEquals(3, r.getAsJsonArray("train_images_per_s_passes").size());
+    assertTrue(r.get("train_images_per_s").getAsDouble() > 0 && r.get("sample_images_per_s").getAsDouble() > 0, r.toString());
+    assertTrue(r.get("peak_rss_bytes").getAsLong() > 0, "peak RSS is read from /proc/self/status");
+    assertEquals(3, r.getAsJsonObject("config").get("channels").getAsInt());
+    assertEquals(false, r.getAsJsonObject("config").get("edgeBias").getAsBoolean());
+    assertEquals(0, r.get("repaired_steps").getAsInt() + r.get("skipped_steps").getAsInt(), "ordinary steps only");
+
+    CliRunner.Result plan = CliRunner.run(concat(new String[] {"plan", "--device", "cpu"}, model));
+    Matcher m = Pattern.compile("peak .*\\((\\d+) bytes\\)").matcher(plan.out());
+    assertTrue(m.find(), plan.toString());
+    assertEquals(Long.parseLong(m.group(1)), r.get("peak_allocator_bytes").getAsLong(), "bench-one's allocator peak is the planned one");
+  }
+
+  private static String[] concat(String[] a, String[] b) {
+    String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, r, a.length, b.length);
+    return r;
+  }
+}
