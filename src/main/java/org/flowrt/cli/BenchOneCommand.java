@@ -85,7 +85,11 @@ final class BenchOneCommand implements Callable<Integer> {
       try (DeviceBuffer x = be.uploadNew(pixels(cfg, random))) {
         glow.initialize(x, batch);
       }
-      for (int i = 0; i < warmupSteps; i++) step(be, trainer, cfg, random);
+      double firstBpd = Double.NaN;
+      for (int i = 0; i < warmupSteps; i++) {
+        double bpd = step(be, trainer, cfg, random).bpd();
+        if (i == 0) firstBpd = bpd;
+      }
       be.synchronize();
       double[] train = new double[passes], sample = new double[passes];
       long trainPeak = 0, samplePeak = 0;
@@ -113,6 +117,7 @@ final class BenchOneCommand implements Callable<Integer> {
       r.put("backward", mode.name().toLowerCase(java.util.Locale.ROOT));
       r.put("batch", batch);
       r.put("parameters", glow.parameters().count());
+      if (Double.isFinite(firstBpd)) r.put("first_train_bpd", firstBpd);  // a sanity check between implementations
       r.put("train_images_per_s", median(train));
       r.put("train_images_per_s_passes", train);
       r.put("sample_images_per_s", median(sample));
