@@ -53,59 +53,44 @@ public abstract class PlannerSuite {
   void planEqualsTheMeasuredPeak(GlowConfig cfg, int batch, BackwardMode mode) {
     TrainSettings settings = TrainSettings.defaults(batch, 64).withWarmupImages(0)
         .with(OptimizerKind.ADAMAX, 1e-3f, 0, 0.99f, mode, 3);
-    Backend cpu = be;
-    be.synchronize();
-    long base = cpu.memory().currentBytes();
-    {
-      long modelBytes, optimizerBytes, peak;
-      try (Glow glow = new Glow(cpu, cfg, 3)) {
-        modelBytes = cpu.memory().currentBytes() - base;
-        float[] images = new Rand(5).uniform((int) glow.imageShape(batch).count(), -0.5f, 0.5f);
-        int[] labels = new int[batch];
-        for (int i = 0; i < batch; i++) labels[i] = i % Math.max(1, cfg.classes());
-        try (DeviceBuffer x = cpu.uploadNew(images); DeviceBuffer y = cfg.conditional() ? glow.labels(labels) : null) {
-          glow.initialize(x, y, batch);
-        }
-        try (Trainer t = new Trainer(glow, settings)) {
-          optimizerBytes = cpu.memory().currentBytes() - base - modelBytes;
-          cpu.memory().resetPeak();
-          Trainer.StepResult r;
-          try (DeviceBuffer x = cpu.uploadNew(images); DeviceBuffer y = cfg.conditional() ? glow.labels(labels) : null) {
-            r = t.step(x, y, batch);
-          }
-          assertFalse(r.skipped() || r.storedFallback(), "a healthy step (the planner replays the healthy path)");
-          peak = cpu.memory().peakBytes() - base;
-        }
-      }
-      try (CountingBackend counting = CountingBackend.of(cpu, Long.MAX_VALUE)) {
-        Planner.Plan plan = Planner.plan(counting, cfg, settings);
-        assertEquals(modelBytes, plan.modelBytes(), "model bytes");
-        assertEquals(optimizerBytes, plan.optimizerBytes(), "optimizer bytes");
-        assertEquals(peak, plan.peakBytes(), "peak bytes of the step");
-        if (mode == BackwardMode.REVERSIBLE) assertEquals(worstRepairPeak(cfg, settings, batch), plan.worstRepairPeakBytes(), "bound");
-        assertEquals(0, counting.memory().currentBytes(), "the plan frees all it took");
-      }
+    long[] measured = measure(cfg, settings, batch, false);
+    try (CountingBackend counting = CountingBackend.of(be, Long.MAX_VALUE)) {
+      Planner.Plan plan = Planner.plan(counting, cfg, settings);
+      assertEquals(measured[0], plan.modelBytes(), "model bytes");
+      assertEquals(measured[1], plan.optimizerBytes(), "optimizer bytes");
+      assertEquals(measured[2], plan.peakBytes(), "peak bytes of the step");
+      if (mode == BackwardMode.REVERSIBLE) assertEquals(measure(cfg, settings, batch, true)[2], plan.worstRepairPeakBytes(), "bound");
+      assertEquals(0, counting.memory().currentBytes(), "the plan frees all it took");
     }
   }
 
-  /** The CPU backend's measured peak of a step whose every segment is repaired. */
-  private long worstRepairPeak(GlowConfig cfg, TrainSettings settings, int batch) {
-    Backend cpu = be;
-    long base = cpu.memory().currentBytes();
-    try (Glow glow = new Glow(cpu, cfg, 3)) {
-      float[] images = new Rand(6).uniform((int) glow.imageShape(batch).count(), -0.5f, 0.5f);
+  /**
+   * {model bytes, optimizer bytes, peak of one training step} as the backend's pool counts them,
+   * above what was in use before; with `failAll`, every segment's rebuild fails and is repaired.
+   */
+  private long[] measure(GlowConfig cfg, TrainSettings settings, int batch, boolean failAll) {
+    be.synchronize();
+    long base = be.memory().currentBytes();
+    try (Glow glow = new Glow(be, cfg, 3)) {
+      long model = be.memory().currentBytes() - base;
+      float[] images = new Rand(5).uniform((int) glow.imageShape(batch).count(), -0.5f, 0.5f);
       int[] labels = new int[batch];
       for (int i = 0; i < batch; i++) labels[i] = i % Math.max(1, cfg.classes());
-      try (DeviceBuffer x = cpu.uploadNew(images); DeviceBuffer y = cfg.conditional() ? glow.labels(labels) : null) {
+      try (DeviceBuffer x = be.uploadNew(images); DeviceBuffer y = cfg.conditional() ? glow.labels(labels) : null) {
         glow.initialize(x, y, batch);
       }
-      glow.failRebuildsAt(step -> true);
+      if (failAll) glow.failRebuildsAt(step -> true);
       try (Trainer t = new Trainer(glow, settings)) {
-        cpu.memory().resetPeak();
-        try (DeviceBuffer x = cpu.uploadNew(images); DeviceBuffer y = cfg.conditional() ? glow.labels(labels) : null) {
-          assertTrue(t.step(x, y, batch).storedFallback(), "every segment repaired");
+        long optimizer = be.memory().currentBytes() - base - model;
+        be.memory().resetPeak();
+        Trainer.StepResult r;
+        try (DeviceBuffer x = be.uploadNew(images); DeviceBuffer y = cfg.conditional() ? glow.labels(labels) : null) {
+          r = t.step(x, y, batch);
         }
-        return cpu.memory().peakBytes() - base;
+        assertFalse(r.skipped(), "a finite step");
+        // The planner replays the healthy path, and with failAll the path where every segment is repaired.
+        assertEquals(failAll, r.storedFallback(), "segments repaired");
+        return new long[] {model, optimizer, be.memory().peakBytes() - base};
       }
     }
   }
