@@ -1,20 +1,9 @@
 package org.flowrt;
 
-import org.flowrt.backend.BackendSuite;
 import org.flowrt.classic.VectorFlowSuite;
 import org.flowrt.glow.GlowSuite;
 import org.flowrt.train.PlannerSuite;
 import org.flowrt.train.TrainingSuite;
-import org.flowrt.ops.ActNormSuite;
-import org.flowrt.ops.ClassicFlowSuite;
-import org.flowrt.ops.ConditionalSuite;
-import org.flowrt.ops.InvConvSuite;
-import org.flowrt.ops.CouplingSuite;
-import org.flowrt.ops.ReshapeSuite;
-import org.flowrt.ops.ConvSuite;
-import org.flowrt.ops.PriorSuite;
-import org.flowrt.ops.OptimizerSuite;
-import org.flowrt.ops.ReduceSuite;
 import org.flowrt.testing.TestBackends;
 import org.flowrt.backend.cpu.FiberOrder;
 import org.junit.jupiter.api.Nested;

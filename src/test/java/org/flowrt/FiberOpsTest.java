@@ -1,9 +1,6 @@
 package org.flowrt;
 
 import org.flowrt.backend.BackendSuite;
-import org.flowrt.classic.VectorFlowSuite;
-import org.flowrt.glow.GlowSuite;
-import org.flowrt.train.TrainingSuite;
 import org.flowrt.ops.ActNormSuite;
 import org.flowrt.ops.ClassicFlowSuite;
 import org.flowrt.ops.ConditionalSuite;

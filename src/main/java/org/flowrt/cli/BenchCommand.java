@@ -81,10 +81,15 @@ final class BenchCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** Random 8-bit subpixels, dequantized and centered as the data pipeline does (glow-spec §1). */
+  static float[] randomImages(int count, java.util.random.RandomGenerator r) {
+    float[] px = new float[count];
+    for (int i = 0; i < px.length; i++) px[i] = (float) ((r.nextInt(256) + r.nextDouble()) / 256 - 0.5);
+    return px;
+  }
+
   private Map<String, Object> measure(Backend be, String name, GlowConfig cfg, BackwardMode mode, boolean sampling) {
-    float[] pixels = new float[(int) (batch * cfg.dimensions())];
-    Random r = new Random(7);
-    for (int i = 0; i < pixels.length; i++) pixels[i] = (float) (r.nextInt(256) / 256.0 - 0.5 + r.nextDouble() / 256);
+    float[] pixels = randomImages(Math.toIntExact(batch * cfg.dimensions()), new Random(7));
     Map<String, Object> res = new LinkedHashMap<>();
     res.put("config", name);
     res.put("backward", mode.name().toLowerCase());

@@ -82,7 +82,7 @@ final class BenchOneCommand implements Callable<Integer> {
     SplittableRandom random = new SplittableRandom(7);
     Map<String, Object> r = new LinkedHashMap<>();
     try (Backend be = backendOption.open(); Glow glow = new Glow(be, cfg, 1); Trainer trainer = new Trainer(glow, settings)) {
-      try (DeviceBuffer x = be.uploadNew(pixels(cfg, random))) {
+      try (DeviceBuffer x = be.uploadNew(images(cfg, random))) {
         glow.initialize(x, batch);
       }
       double firstBpd = Double.NaN;
@@ -133,15 +133,13 @@ final class BenchOneCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** A fresh batch of random 8-bit pixels, dequantized and centered as the data pipeline does. */
-  private float[] pixels(GlowConfig cfg, SplittableRandom random) {
-    float[] px = new float[Math.toIntExact(batch * cfg.dimensions())];
-    for (int i = 0; i < px.length; i++) px[i] = (float) ((random.nextInt(256) + random.nextDouble()) / 256 - 0.5);
-    return px;
+  /** A fresh random batch. */
+  private float[] images(GlowConfig cfg, SplittableRandom random) {
+    return BenchCommand.randomImages(Math.toIntExact(batch * cfg.dimensions()), random);
   }
 
   private Trainer.StepResult step(Backend be, Trainer trainer, GlowConfig cfg, SplittableRandom random) {
-    try (DeviceBuffer x = be.uploadNew(pixels(cfg, random))) {
+    try (DeviceBuffer x = be.uploadNew(images(cfg, random))) {
       return trainer.step(x, batch);
     }
   }

@@ -9,10 +9,10 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import org.flowrt.io.AtomicFiles;
 
 /**
  * A run's metrics.jsonl: one JSON object per line, each line written whole with one write() call
@@ -71,18 +71,14 @@ final class MetricsLog implements AutoCloseable {
     }
   }
 
-  /** Replaces the file with these records atomically (temporary file + rename). */
+  /** Replaces the file with these records atomically. */
   private static void rewrite(Path path, List<JsonObject> records) throws IOException {
-    Path dir = path.toAbsolutePath().getParent();
-    Path tmp = Files.createTempFile(dir, "." + path.getFileName() + ".", ".tmp");
-    try {
-      StringBuilder text = new StringBuilder();
-      for (JsonObject o : records) text.append(o).append('\n');
-      Files.writeString(tmp, text, StandardCharsets.UTF_8);
-      Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    StringBuilder text = new StringBuilder();
+    for (JsonObject o : records) text.append(o).append('\n');
+    ByteBuffer bytes = ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8));
+    AtomicFiles.replace(path, (ch, tmp) -> {
+      while (bytes.hasRemaining()) ch.write(bytes);
+    });
   }
 
   /** Appends one record as one whole line. */

@@ -16,7 +16,7 @@ import org.flowrt.data.ImageDataset;
 import org.flowrt.glow.BackwardMode;
 import org.flowrt.glow.Glow;
 import org.flowrt.glow.GlowConfig;
-import org.flowrt.io.Safetensors;
+import org.flowrt.io.AtomicFiles;
 import org.flowrt.io.StrictJson;
 import org.flowrt.train.Checkpoint;
 import org.flowrt.train.OptimizerKind;
@@ -246,7 +246,7 @@ final class TrainCommand implements Callable<Integer> {
   private static void removeStaleTemporaries(Path dir) throws IOException {
     List<Path> stale;
     try (var files = Files.list(dir)) {
-      stale = files.filter(p -> Safetensors.isTemporaryOf(p, Path.of(CHECKPOINT)) || Safetensors.isTemporaryOf(p, Path.of(METRICS))).toList();
+      stale = files.filter(p -> AtomicFiles.isTemporaryOf(p, Path.of(CHECKPOINT)) || AtomicFiles.isTemporaryOf(p, Path.of(METRICS))).toList();
     }
     for (Path p : stale) Files.deleteIfExists(p);
     if (!stale.isEmpty()) System.err.println("flowrt: removed " + stale.size() + " temporary file(s) left by an interrupted save in " + dir);

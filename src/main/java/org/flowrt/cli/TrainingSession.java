@@ -13,7 +13,6 @@ import org.flowrt.data.BatchLoader;
 import org.flowrt.data.ImageDataset;
 import org.flowrt.glow.BackwardMode;
 import org.flowrt.glow.Glow;
-import org.flowrt.glow.GlowConfig;
 import org.flowrt.io.Pictures;
 import org.flowrt.train.Checkpoint;
 import org.flowrt.train.Trainer;
@@ -181,7 +180,6 @@ final class TrainingSession {
     }
     for (double v : lp)
       if (!Double.isFinite(v)) {
-        pending = null;
         throw diverged(new Trainer.DivergedException("the last update made the model's loss non-finite (" + v + ")"));
       }
   }

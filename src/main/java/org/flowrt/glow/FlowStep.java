@@ -44,15 +44,10 @@ final class FlowStep {
     actnorm.forward(be, z, s, z, logdet, init);
     if (probe != null) probe.after(name + ".actnorm", z, logdet);
     DeviceBuffer y = be.allocate(DType.F32, s.count());
+    CouplingLayer.Stored c;
     try {
       permutation.forward(be, z, s, y, logdet);
       if (probe != null) probe.after(name + ".permutation", y, logdet);
-    } catch (RuntimeException e) {
-      y.close();
-      throw e;
-    }
-    CouplingLayer.Stored c;
-    try {
       c = coupling.forward(be, y, s, logdet, init, stored != null);
       if (probe != null) probe.after(name + ".coupling", y, logdet);
     } catch (RuntimeException e) {

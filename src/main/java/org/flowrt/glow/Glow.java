@@ -137,8 +137,7 @@ public final class Glow implements AutoCloseable {
 
   private Nchw splitStage(Nchw shape, int level) {
     int c2 = shape.c() - shape.c() / 2;
-    String name = (cfg.architecture() == Architecture.GLOW ? "level" : "scale") + level + ".split_prior";
-    splitPriors.add(new ZeroConvLayer(store, name, shape.c() / 2, 2 * c2, cfg.edgeBias()));
+    splitPriors.add(new ZeroConvLayer(store, splitName(level), shape.c() / 2, 2 * c2, cfg.edgeBias()));
     splitShapes.add(shape.withChannels(c2));
     stages.add(new Stage(StageKind.SPLIT, shape, null, splitPriors.size() - 1, List.of()));
     return shape.withChannels(shape.c() / 2);
@@ -325,14 +324,13 @@ public final class Glow implements AutoCloseable {
             z = next;
           }
           case STEPS -> {
-            for (int k = 0; k < st.steps().length; k++) {
-              FlowStep step = st.steps()[k];
-              if (checkpoints != null && isSegmentStart(st, k)) {
+            for (int[] segment : st.segments()) {
+              if (checkpoints != null) {
                 DeviceBuffer checkpoint = be.allocate(DType.F32, s.count());
-                checkpoints.put(step, checkpoint);
+                checkpoints.put(st.steps()[segment[0]], checkpoint);
                 be.copy(z, checkpoint);
               }
-              z = step.forward(be, z, s, objective, init, stored, probe);
+              for (int k = segment[0]; k < segment[1]; k++) z = st.steps()[k].forward(be, z, s, objective, init, stored, probe);
             }
           }
           case SPLIT -> z = split(z, s, st.split(), objective, splits);
@@ -358,11 +356,6 @@ public final class Glow implements AutoCloseable {
       pass.close();
       throw e;
     }
-  }
-
-  private static boolean isSegmentStart(Stage st, int k) {
-    for (int[] g : st.segments()) if (g[0] == k) return true;
-    return false;
   }
 
   /** A split: z2 scored by the split prior and kept as a latent; returns z1. Consumes z. */

@@ -27,13 +27,13 @@ final class PermutationLayer {
     this.store = store;
     int c = channels;
     // A store that holds no values (the planner) needs only the shapes: skip the O(C³) rotation
-    // and LU factorization, and register identity orders.
+    // and LU factorization, and register identity orders (NONE draws nothing from `random`).
     boolean values = store.holdsValues();
     switch (kind) {
       case INVCONV -> weight = store.add(name + ".weight", new int[] {c, c}, () -> Init.toFloat(Init.rotation(random, c)));
       case INVCONV_LU -> {
         Init.Lu lu = values ? Init.lu(Init.rotation(random, c), c) : null;
-        int[] p = values ? lu.perm() : identity(c);
+        int[] p = values ? lu.perm() : Init.permutation(c, Permutation.NONE, random);
         perm = store.addIntegers(name + ".perm", p);
         inversePerm = store.addIntegers(name + ".inverse_perm", ReshapeOps.inversePermutation(p));
         lower = store.add(name + ".lower", new int[] {c, c}, () -> Init.toFloat(lu.lower()));
@@ -42,17 +42,11 @@ final class PermutationLayer {
         logS = store.add(name + ".log_s", new int[] {c}, () -> Init.toFloat(lu.logS()));
       }
       case NONE, REVERSE, SHUFFLE -> {
-        int[] p = values ? Init.permutation(c, kind, random) : identity(c);
+        int[] p = Init.permutation(c, values ? kind : Permutation.NONE, random);
         perm = store.addIntegers(name + ".perm", p);
         inversePerm = store.addIntegers(name + ".inverse_perm", ReshapeOps.inversePermutation(p));
       }
     }
-  }
-
-  private static int[] identity(int c) {
-    int[] p = new int[c];
-    for (int i = 0; i < c; i++) p[i] = i;
-    return p;
   }
 
   private boolean learned() {

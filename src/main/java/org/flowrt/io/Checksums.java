@@ -4,6 +4,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -29,10 +30,23 @@ final class Checksums {
     this.tensors = tensors;
   }
 
-  static Checksums of(Map<String, Safetensors.Tensor> tensors, Map<String, String> metadata) {
+  static Checksums of(Map<String, Safetensors.Tensor> tensors, Map<String, String> metadata) throws IOException {
     Map<String, String> sums = new TreeMap<>();
-    tensors.forEach((name, t) -> sums.put(name, hex(tensor(t))));
+    ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+    for (Map.Entry<String, Safetensors.Tensor> e : tensors.entrySet()) {
+      CRC32C crc = new CRC32C();
+      e.getValue().littleEndian(buf, crc::update);
+      Safetensors.drain(buf, crc::update);
+      sums.put(e.getKey(), hex(crc.getValue()));
+    }
     return new Checksums(hex(metadata(metadata)), sums);
+  }
+
+  /** The CRC32C of the bytes between the buffer's position and limit (a tensor's data as read). */
+  static long crc(ByteBuffer bytes) {
+    CRC32C crc = new CRC32C();
+    crc.update(bytes.duplicate());
+    return crc.getValue();
   }
 
   String toJson() {
@@ -44,8 +58,11 @@ final class Checksums {
     return o.toString();
   }
 
-  /** Null when every checksum matches, else what does not. `metadata` excludes the checksum entry. */
-  static String verify(String json, Map<String, Safetensors.Tensor> tensors, Map<String, String> metadata) {
+  /**
+   * Null when every checksum matches, else what does not. `tensors` maps each tensor to the CRC32C of
+   * its bytes as read ({@link #crc}); `metadata` excludes the checksum entry.
+   */
+  static String verify(String json, Map<String, Long> tensors, Map<String, String> metadata) {
     JsonObject o;
     try {
       o = JsonParser.parseString(json).getAsJsonObject();
@@ -55,40 +72,16 @@ final class Checksums {
     if (!(o.get("metadata") instanceof JsonPrimitive m) || !m.isString() || !(o.get("tensors") instanceof JsonObject stored))
       return "its checksum entry is malformed";
     if (!m.getAsString().equals(hex(metadata(metadata)))) return "the metadata does not match its checksum (the file was altered or damaged)";
-    for (Map.Entry<String, Safetensors.Tensor> e : tensors.entrySet()) {
+    for (Map.Entry<String, Long> e : tensors.entrySet()) {
       JsonElement sum = stored.get(e.getKey());
       if (!(sum instanceof JsonPrimitive p) || !p.isString()) return "tensor " + e.getKey() + " has no checksum";
-      if (!p.getAsString().equals(hex(tensor(e.getValue()))))
+      if (!p.getAsString().equals(hex(e.getValue())))
         return "tensor " + e.getKey() + " does not match its checksum (its data was altered or damaged)";
     }
     TreeSet<String> extra = new TreeSet<>(stored.keySet());
     extra.removeAll(tensors.keySet());
     if (!extra.isEmpty()) return "the checksums list tensor(s) the file lacks: " + extra;
     return null;
-  }
-
-  private static long tensor(Safetensors.Tensor t) {
-    CRC32C crc = new CRC32C();
-    ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-    if (t.data() instanceof float[] f) {
-      for (float v : f) {
-        if (!buf.hasRemaining()) update(crc, buf);
-        buf.putFloat(v);
-      }
-    } else {
-      for (int v : (int[]) t.data()) {
-        if (!buf.hasRemaining()) update(crc, buf);
-        buf.putInt(v);
-      }
-    }
-    update(crc, buf);
-    return crc.getValue();
-  }
-
-  private static void update(CRC32C crc, ByteBuffer buf) {
-    buf.flip();
-    crc.update(buf);
-    buf.clear();
   }
 
   private static long metadata(Map<String, String> metadata) {

@@ -9,15 +9,12 @@ import com.google.gson.JsonPrimitive;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -66,6 +63,34 @@ public final class Safetensors {
       if (!(data instanceof int[] i)) throw new IllegalStateException("tensor is " + dtype + ", not I32");
       return i;
     }
+
+    /**
+     * Appends the values' bytes to `buf` (a little-endian buffer), handing it flipped to `full`
+     * whenever it fills and clearing it after; what does not fill it stays in `buf`.
+     */
+    void littleEndian(ByteBuffer buf, Chunks full) throws IOException {
+      if (data instanceof float[] f) {
+        for (float v : f) {
+          if (buf.remaining() < 4) drain(buf, full);
+          buf.putFloat(v);
+        }
+      } else {
+        for (int v : (int[]) data) {
+          if (buf.remaining() < 4) drain(buf, full);
+          buf.putInt(v);
+        }
+      }
+    }
+  }
+
+  /** Receives the bytes of a full buffer (between its position and limit). */
+  interface Chunks {
+    void accept(ByteBuffer chunk) throws IOException;
+  }
+
+  static void drain(ByteBuffer buf, Chunks full) throws IOException {
+    full.accept(buf.flip());
+    buf.clear();
   }
 
   /**
@@ -122,70 +147,21 @@ public final class Safetensors {
     byte[] headerBytes = Arrays.copyOf(json, json.length + pad);
     Arrays.fill(headerBytes, json.length, headerBytes.length, (byte) ' ');
 
-    Path dir = path.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + path.getFileName() + ".", ".tmp");
-    try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-          OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {
-        ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(headerBytes.length);
-        out.write(len.array());
-        out.write(headerBytes);
-        out.flush();
-        observer.at(WriteStage.HEADER_WRITTEN, tmp);
-        ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-        for (Tensor t : tensors.values()) {
-          if (t.data() instanceof float[] f) {
-            for (float v : f) {
-              if (buf.remaining() < 4) flush(buf, out);
-              buf.putFloat(v);
-            }
-          } else {
-            for (int v : (int[]) t.data()) {
-              if (buf.remaining() < 4) flush(buf, out);
-              buf.putInt(v);
-            }
-          }
-        }
-        flush(buf, out);
-        out.flush();
-        observer.at(WriteStage.DATA_WRITTEN, tmp);
-        ch.force(true);
-      }
-      observer.at(WriteStage.BEFORE_RENAME, tmp);
-      try {
-        Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING);
-      }
-      syncFolder(dir);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    AtomicFiles.replace(path, (ch, tmp) -> {
+      ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+      buf.putLong(headerBytes.length);
+      writeAll(ch, buf.flip());
+      writeAll(ch, ByteBuffer.wrap(headerBytes));
+      observer.at(WriteStage.HEADER_WRITTEN, tmp);
+      buf.clear();
+      for (Tensor t : tensors.values()) t.littleEndian(buf, chunk -> writeAll(ch, chunk));
+      writeAll(ch, buf.flip());
+      observer.at(WriteStage.DATA_WRITTEN, tmp);
+    }, tmp -> observer.at(WriteStage.BEFORE_RENAME, tmp));
   }
 
-  /**
-   * Forces the folder's entries to disk, so the rename survives a power loss (fsync of the file
-   * alone does not persist the name). Where a folder cannot be opened for it (not POSIX), this is
-   * skipped: the data itself is already on disk.
-   */
-  static void syncFolder(Path dir) {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException | UnsupportedOperationException e) {
-      // best effort: not every platform can fsync a directory
-    }
-  }
-
-  /** The prefix and suffix of the temporary files a write of `path` uses (for cleaning up after a crash). */
-  public static boolean isTemporaryOf(Path candidate, Path path) {
-    String n = candidate.getFileName().toString();
-    return n.startsWith("." + path.getFileName() + ".") && n.endsWith(".tmp");
-  }
-
-  private static void flush(ByteBuffer buf, OutputStream out) throws IOException {
-    out.write(buf.array(), 0, buf.position());
-    buf.clear();
+  private static void writeAll(FileChannel ch, ByteBuffer bytes) throws IOException {
+    while (bytes.hasRemaining()) ch.write(bytes);
   }
 
   /**
@@ -219,7 +195,9 @@ public final class Safetensors {
           metadata.put(m.getKey(), p.getAsString());
         }
       }
+      String sums = metadata.remove(CHECKSUM_KEY);
       Map<String, Tensor> tensors = new LinkedHashMap<>();
+      Map<String, Long> computed = new LinkedHashMap<>();
       List<long[]> ranges = new ArrayList<>();
       for (Map.Entry<String, JsonElement> e : header.entrySet()) {
         Entry entry = entry(path, e.getKey(), e.getValue(), dataSize);
@@ -227,6 +205,7 @@ public final class Safetensors {
         ByteBuffer data = ByteBuffer.allocate((int) (entry.offsets()[1] - entry.offsets()[0])).order(ByteOrder.LITTLE_ENDIAN);
         readFully(ch, data, dataStart + entry.offsets()[0]);
         data.flip();
+        if (sums != null) computed.put(e.getKey(), Checksums.crc(data));
         Object values;
         if (entry.dtype().equals("F32")) {
           float[] f = new float[data.remaining() / 4];
@@ -247,9 +226,8 @@ public final class Safetensors {
         covered = r[1];
       }
       if (covered != dataSize) throw corrupt(path, "the tensors cover " + covered + " data bytes but the file holds " + dataSize);
-      String sums = metadata.remove(CHECKSUM_KEY);
       if (sums != null) {
-        String problem = Checksums.verify(sums, tensors, metadata);
+        String problem = Checksums.verify(sums, computed, metadata);
         if (problem != null) throw corrupt(path, problem);
       }
       return new Contents(tensors, metadata, sums != null);

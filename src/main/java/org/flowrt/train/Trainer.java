@@ -31,13 +31,17 @@ public final class Trainer implements AutoCloseable {
    * What one step did.
    *
    * @param rebuildError the reversible backward's largest segment rebuild error (NaN if not finite)
-   * @param storedFallback whether any segment's gradients were recomputed with stored activations
    * @param crossEntropy mean classifier cross-entropy (nats) of a class-conditional model, NaN otherwise;
    *     the loss is bpd + yWeight·crossEntropy/ln 2
    * @param repairs the repaired segments and their rebuild errors (see {@link Glow#backward(Glow.Pass, double)})
    */
   public record StepResult(long step, double bpd, double gradNorm, double learningRate, boolean skipped,
-      double rebuildError, boolean storedFallback, double crossEntropy, List<String> repairs) {}
+      double rebuildError, double crossEntropy, List<String> repairs) {
+    /** Whether any segment's gradients were recomputed with stored activations. */
+    public boolean storedFallback() {
+      return !repairs.isEmpty();
+    }
+  }
 
   /** Training stopped because too many steps in a row had a non-finite loss or gradient. */
   public static final class DivergedException extends RuntimeException {
@@ -128,7 +132,6 @@ public final class Trainer implements AutoCloseable {
         repairs = back.repairs();
       }
     }
-    boolean fallback = !repairs.isEmpty();
     double gradNorm = Math.sqrt(ReduceOps.sumSquares(be, model.parameters().grads()));
     double lr = learningRate();
     if (!Double.isFinite(bpd) || !Double.isFinite(gradNorm) || (labels != null && !Double.isFinite(crossEntropy))) {
@@ -138,13 +141,13 @@ public final class Trainer implements AutoCloseable {
       if (badInARow >= settings.maxBadStepsInARow())
         throw new DivergedException("training diverged: " + badInARow + " steps in a row had a non-finite loss or gradient"
             + " (last loss " + bpd + "); try a lower learning rate, a longer warm-up or --clip-grad-norm");
-      return new StepResult(step(), bpd, gradNorm, lr, true, rebuildError, fallback, crossEntropy, repairs);
+      return new StepResult(step(), bpd, gradNorm, lr, true, rebuildError, crossEntropy, repairs);
     }
     badInARow = 0;
     optimizer.apply((float) lr, Optimizer.clipScale(gradNorm, settings.clipNorm()));
     if (average != null) OptimizerOps.polyak(be, model.parameters().values(), settings.polyakDecay(), average);
     imagesSeen += n;
-    return new StepResult(step(), bpd, gradNorm, lr, false, rebuildError, fallback, crossEntropy, repairs);
+    return new StepResult(step(), bpd, gradNorm, lr, false, rebuildError, crossEntropy, repairs);
   }
 
   /** Runs `work` with the Polyak-averaged weights in place of the trained ones (if averaging is on). */

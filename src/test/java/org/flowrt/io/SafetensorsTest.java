@@ -42,7 +42,7 @@ class SafetensorsTest {
     List<Long> temporarySizes = new ArrayList<>();
     IOException e = assertThrows(IOException.class, () -> Safetensors.write(file, tensors(9), Map.of("step", "2"), (stage, tmp) -> {
       if (stage != failAt) return;
-      assertTrue(Safetensors.isTemporaryOf(tmp, file), "writes go to a temporary file beside the target: " + tmp);
+      assertTrue(AtomicFiles.isTemporaryOf(tmp, file), "writes go to a temporary file beside the target: " + tmp);
       temporarySizes.add(Files.size(tmp));
       throw new IOException("simulated failure at " + stage);
     }));

@@ -254,7 +254,7 @@ public final class CudaBackend implements Backend {
   @Override
   public ConvScratch convScratch() {
     return (shape, pass) -> {
-      long bytes = ((CudnnConvolution) convolution(shape)).choices().get(pass.ordinal()).workspaceBytes();
+      long bytes = ((CudnnConvolution) convolution(shape)).choice(pass).workspaceBytes();
       return bytes == 0 ? new long[0] : new long[] {bytes};
     };
   }

@@ -15,6 +15,7 @@ import org.bytedeco.cuda.cudnn.cudnnConvolutionStruct;
 import org.bytedeco.cuda.cudnn.cudnnFilterStruct;
 import org.bytedeco.cuda.cudnn.cudnnTensorStruct;
 import org.flowrt.backend.ConvAlgorithms;
+import org.flowrt.backend.ConvScratch;
 import org.flowrt.backend.ConvShape;
 import org.flowrt.backend.Convolution;
 import org.flowrt.backend.DType;
@@ -114,6 +115,14 @@ final class CudnnConvolution implements Convolution {
   /** The algorithms chosen for forward, backward data and backward filter. */
   List<Choice> choices() {
     return List.of(forward, data, filter);
+  }
+
+  Choice choice(ConvScratch.Pass pass) {
+    return switch (pass) {
+      case FORWARD -> forward;
+      case BACKWARD_DATA -> data;
+      case BACKWARD_FILTER -> filter;
+    };
   }
 
   @Override
