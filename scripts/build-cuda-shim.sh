@@ -7,6 +7,7 @@
 #       libcudnn_{graph,ops,cnn,adv}.so.9
 #                               cuDNN's calls, each library exporting its functions under the version
 #                               node the JavaCPP binding links against (cuDNN 9 versions its symbols)
+#       libnccl.so.2            NCCL's communicator and all-reduce, ranks as threads of one process
 #       libcudart.so.13, libcublas.so.13, libcublasLt.so.13
 #                               only their version nodes: the bindings link against them, flowrt
 #                               calls nothing in them, and the bindings resolve functions lazily
@@ -53,6 +54,7 @@ versioned libcudnn_cnn.so.9 "$native/cudnn_shim.cpp" cudnnCreateConvolutionDescr
   cudnnFindConvolutionBackwardDataAlgorithm cudnnFindConvolutionBackwardFilterAlgorithm cudnnConvolutionForward \
   cudnnConvolutionBackwardData cudnnConvolutionBackwardFilter "${link[@]}"
 versioned libcudnn_adv.so.9 "$native/cudnn_shim.cpp" flowrt_shim_cudnn_adv "${link[@]}"
+"$cxx" "${flags[@]}" -shared -Wl,-soname,libnccl.so.2 -o "$out/libnccl.so.2" "$native/nccl_shim.cpp" -L"$out" -l:libcuda.so.1
 "$cxx" "${flags[@]}" -o "$out/fiber-selftest" "$native/fiber_selftest.cpp"
 touch "$stamp"
-echo "[flowrt] host shim built (libcuda.so.1, cuDNN 9, cudart/cuBLAS stubs) and fiber-selftest"
+echo "[flowrt] host shim built (libcuda.so.1, cuDNN 9, NCCL 2, cudart/cuBLAS stubs) and fiber-selftest"

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Builds target/flowrt-dist.tar.xz: flowrt for a machine with no JDK (a GPU node, say).
 #   runtime/          a jlink'd Java runtime (only the modules flowrt and its libraries use)
-#   lib/              the flowrt jar (with the fatbin and both host kernel libraries) and the jars it
+#   lib/              the flowrt jar (fatbin, host kernel libraries, MPI binding) and the jars it
 #                     runs on; of the CUDA presets' 27 JNI libraries only cudart, cublas (which the
-#                     cuDNN preset loads) and cudnn are kept
+#                     cuDNN preset loads), cudnn and nccl are kept
 #   test/             the test classes, the JUnit console launcher and the fiber self-test
 #   bin/flowrt        the command line (as scripts/flowrt)
 #   bin/flowrt-test   JUnit's console launcher over the test classes: no arguments runs every
@@ -16,7 +16,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 modules=java.base,java.desktop,java.logging,java.management,java.sql,jdk.unsupported,jdk.zipfs
 junit_console=org.junit.platform:junit-platform-console-standalone:1.11.4
-cuda_jni_kept='libjnicudart.so|libjnicublas.so|libjnicudnn.so'
+cuda_jni_kept='libjnicudart.so|libjnicublas.so|libjnicudnn.so|libjninccl.so'
 
 echo "[flowrt] building the jar, the test classes and the test natives" >&2
 # `package` compiles the tests and builds the test natives too (exec test-natives, process-test-classes).

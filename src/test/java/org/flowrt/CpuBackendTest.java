@@ -100,6 +100,13 @@ class CpuBackendTest {
   }
 
   @Nested
+  class DataParallel extends org.flowrt.train.DataParallelSuite {
+    DataParallel() {
+      super(org.flowrt.backend.cpu.CpuBackend::new);
+    }
+  }
+
+  @Nested
   class Training extends TrainingSuite {
     Training() {
       super(TestBackends.cpu());

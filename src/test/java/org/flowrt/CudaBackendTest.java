@@ -119,6 +119,34 @@ class CudaBackendTest {
   }
 
   @Nested
+  class DataParallel extends org.flowrt.train.DataParallelSuite {
+    DataParallel() {
+      super(() -> new org.flowrt.backend.cuda.CudaBackend(0));
+    }
+  }
+
+  /** The same data-parallel checks with the gradients summed by NCCL (ranks as threads: the host shim only). */
+  @Nested
+  class DataParallelNccl extends org.flowrt.train.DataParallelSuite {
+    DataParallelNccl() {
+      super(() -> new org.flowrt.backend.cuda.CudaBackend(0), org.flowrt.testing.NcclRanks::on);
+    }
+
+    @org.junit.jupiter.api.BeforeEach
+    void onTheShim() {
+      org.junit.jupiter.api.Assumptions.assumeTrue(TestBackends.cuda().description().contains("host shim"),
+          "several ranks on one GPU: NCCL refuses them");
+    }
+  }
+
+  @Nested
+  class Nccl extends org.flowrt.dist.NcclSuite {
+    Nccl() {
+      super(() -> new org.flowrt.backend.cuda.CudaBackend(0));
+    }
+  }
+
+  @Nested
   class Training extends TrainingSuite {
     Training() {
       super(TestBackends.cuda());

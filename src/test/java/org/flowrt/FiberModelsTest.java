@@ -29,6 +29,13 @@ class FiberModelsTest {
   }
 
   @Nested
+  class DataParallel extends org.flowrt.train.DataParallelSuite {
+    DataParallel() {
+      super(() -> new org.flowrt.backend.cpu.CpuBackend(org.flowrt.backend.cpu.HostGeometry.GPU_BLOCKS, FiberOrder.ASCENDING));
+    }
+  }
+
+  @Nested
   class Training extends TrainingSuite {
     Training() {
       super(TestBackends.fibers(FiberOrder.ASCENDING));

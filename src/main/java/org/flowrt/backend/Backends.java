@@ -36,8 +36,20 @@ public final class Backends {
       case CUDA -> {
         CudaProbe.Result probe = CudaProbe.probe();
         if (!probe.available()) throw new IllegalStateException("the CUDA backend was requested but cannot run: " + probe.reason());
-        yield new CudaBackend(0, options);
+        yield new CudaBackend(device(options.localRank(), probe.deviceCount()), options);
       }
     };
+  }
+
+  /**
+   * The GPU of the process with this local rank: the only one it sees (a launcher that gives each
+   * rank its own GPU through CUDA_VISIBLE_DEVICES), else GPU localRank.
+   */
+  static int device(int localRank, int deviceCount) {
+    if (deviceCount == 1) return 0;
+    if (localRank >= deviceCount)
+      throw new IllegalArgumentException("local rank " + localRank + " has no GPU of its own: this machine has " + deviceCount
+          + " GPUs; start at most " + deviceCount + " ranks per machine");
+    return localRank;
   }
 }

@@ -17,7 +17,12 @@ final class BackendOption {
   boolean fastestConv;
 
   Backend open() {
-    BackendOptions options = BackendOptions.defaults();
+    return open(0);
+  }
+
+  /** The backend of the process with this index among a job's processes on the same machine. */
+  Backend open(int localRank) {
+    BackendOptions options = BackendOptions.defaults().withLocalRank(localRank);
     if (fastestConv) options = options.withConvAlgorithms(ConvAlgorithms.FASTEST);
     if (backend == null || backend.equalsIgnoreCase("auto")) return Backends.open(options);
     return Backends.open(BackendKind.parse(backend), options);

@@ -6,6 +6,7 @@ import org.flowrt.backend.Backend;
 import org.flowrt.backend.Kernel;
 import org.flowrt.backend.cuda.CudaProbe;
 import org.flowrt.backend.cuda.Fatbin;
+import org.flowrt.dist.Mpi;
 import org.flowrt.train.Checkpoint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -28,6 +29,7 @@ final class InfoCommand implements Callable<Integer> {
     try (Backend be = backendOption.open()) {
       System.out.println("selected backend: " + be.description());
     }
+    System.out.println("data-parallel: " + Mpi.describe());
     if (checkpoint != null) {
       Checkpoint.Loaded l = Checkpoint.read(checkpoint);
       System.out.println("checkpoint: " + checkpoint + "\n  config: " + l.config() + "\n  step " + l.step() + ", images seen "

@@ -17,7 +17,13 @@ final class Progress {
     this.label = label;
   }
 
+  /** A display that shows nothing: the ranks other than 0 of a data-parallel job. */
+  static Progress silent() {
+    return new Progress(null);
+  }
+
   void update(double fraction, String detail) {
+    if (label == null) return;
     long now = System.nanoTime();
     if (!terminal && now - lastPrint < 5_000_000_000L && fraction < 1) return;
     lastPrint = now;
@@ -32,7 +38,7 @@ final class Progress {
   }
 
   void finish() {
-    if (terminal) out.println();
+    if (terminal && label != null) out.println();
   }
 
   static String clock(double seconds) {

@@ -13,6 +13,9 @@ import org.flowrt.backend.DeviceBuffer;
 import org.flowrt.data.BatchLoader;
 import org.flowrt.data.Datasets;
 import org.flowrt.data.ImageDataset;
+import org.flowrt.dist.Collective;
+import org.flowrt.dist.Mpi;
+import org.flowrt.dist.MpiCollective;
 import org.flowrt.glow.BackwardMode;
 import org.flowrt.glow.Glow;
 import org.flowrt.glow.GlowConfig;
@@ -38,11 +41,12 @@ final class TrainCommand implements Callable<Integer> {
   @Mixin ModelOptions model;
   @Mixin DataOptions data;
   @Mixin BackendOption backendOption;
+  @Mixin DistributedOption distributedOption;
 
   @Option(names = "--out", description = "run folder: checkpoint, metrics, pictures (default ${DEFAULT-VALUE})")
   Path out = Path.of("runs/glow");
 
-  @Option(names = "--batch", description = "images per step (default ${DEFAULT-VALUE})")
+  @Option(names = "--batch", description = "images per step and rank: the global batch is this × the ranks of an MPI job (default ${DEFAULT-VALUE})")
   int batch = 64;
 
   @Option(names = "--optimizer", description = "adamax or adam (default ${DEFAULT-VALUE})")
@@ -72,7 +76,7 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--y-weight", description = "weight of the classifier cross-entropy in the loss, with --conditional (default ${DEFAULT-VALUE})")
   float yWeight = 0.01f;
 
-  @Option(names = "--n-init", description = "images for the data-dependent actnorm init (default ${DEFAULT-VALUE})")
+  @Option(names = "--n-init", description = "images for the data-dependent actnorm init, shared by all ranks (default ${DEFAULT-VALUE})")
   int nInit = 256;
 
   @Option(names = "--seed", description = "seed of initialization, data order and noise (default ${DEFAULT-VALUE})")
@@ -121,6 +125,7 @@ final class TrainCommand implements Callable<Integer> {
   void validate() {
     model.validate();
     data.validate();
+    distributedOption.validate();
     Require.path("--out", out);
     Require.atLeast("--batch", batch, 1);
     OptimizerKind.parse(optimizer);
@@ -146,9 +151,31 @@ final class TrainCommand implements Callable<Integer> {
     return spec.commandLine().getParseResult().hasMatchedOption(option);
   }
 
+  /**
+   * Alone, or as one rank of an MPI job. An error on one rank ends the whole job at once (the other
+   * ranks may be waiting for this one); a divergence is seen by every rank in the same step, from
+   * the same summed loss, and each ends normally.
+   */
   @Override
   public Integer call() throws Exception {
     validate();
+    Mpi mpi = distributedOption.start();
+    if (mpi == null) return train(null);
+    try {
+      return train(mpi);
+    } catch (Trainer.DivergedException e) {
+      throw e;
+    } catch (Exception e) {
+      if (mpi.size() > 1) DistributedOption.abortJob(mpi, e, System.err);
+      throw e;
+    } finally {
+      mpi.finish();
+    }
+  }
+
+  private Integer train(Mpi mpi) throws Exception {
+    int worldSize = mpi == null ? 1 : mpi.size();
+    boolean leader = mpi == null || mpi.rank() == 0;
     Path checkpoint = out.resolve(CHECKPOINT);
     Checkpoint.Loaded saved = null;
     RunInputs savedRun = null;
@@ -157,18 +184,20 @@ final class TrainCommand implements Callable<Integer> {
       if (saved.settings() == null)
         throw new IllegalArgumentException(checkpoint + " holds a model without optimizer state: it cannot be resumed");
       savedRun = savedRunInputs(saved);
-      adoptSavedRun(saved, savedRun);
+      adoptSavedRun(saved, savedRun, worldSize);
     } else if (Files.exists(checkpoint)) {
       throw new IllegalArgumentException(checkpoint + " already exists: use --resume to continue that run, or another --out");
     }
     ImageDataset train = data.open(Datasets.Split.TRAIN, model.levels);
     ImageDataset test = data.open(Datasets.Split.TEST, model.levels);
-    if (train.size() < batch)
-      throw new IllegalArgumentException("--batch " + batch + " is larger than the " + train.size() + " training images of " + data.data);
+    int globalBatch = Math.multiplyExact(batch, worldSize);
+    if (train.size() < globalBatch)
+      throw new IllegalArgumentException("--batch " + batch + (worldSize > 1 ? " × " + worldSize + " ranks" : "") + " is larger than the "
+          + train.size() + " training images of " + data.data);
     GlowConfig cfg = model.config(train.channels(), train.height(), train.width());
     if (conditional) cfg = cfg.withClasses(classCount(train), yWeight);
-    TrainSettings base = saved != null ? saved.settings() : TrainSettings.defaults(batch, train.size());
-    TrainSettings settings = new TrainSettings(batch, OptimizerKind.parse(optimizer), lr, base.beta1(), base.beta2(),
+    TrainSettings base = saved != null ? saved.settings() : TrainSettings.defaults(globalBatch, train.size());
+    TrainSettings settings = new TrainSettings(globalBatch, OptimizerKind.parse(optimizer), lr, base.beta1(), base.beta2(),
         saved != null && !given("--warmup-epochs") ? base.warmupImages() : (long) (warmupEpochs * train.size()), clip, polyak,
         storeActivations ? BackwardMode.STORED : BackwardMode.REVERSIBLE, base.maxBadStepsInARow(), seed, maxRebuildError);
     RunInputs run = new RunInputs(data.data.toString(), data.imageSize, data.channels, train.size(), minutes, maxSteps, epochs);
@@ -181,22 +210,34 @@ final class TrainCommand implements Callable<Integer> {
             + ". Leave those options out to continue the run as saved, or start a new run with another --out");
     }
     Files.createDirectories(out);
-    removeStaleTemporaries(out);
-    try (Backend be = backendOption.open()) {
-      System.err.printf("flowrt: %s%nflowrt: data %s: %d train / %d test images of %d×%d×%d%n", be.description(), data.data,
-          train.size(), test.size(), train.channels(), train.height(), train.width());
+    if (leader) removeStaleTemporaries(out);
+    try (Backend be = backendOption.open(mpi == null ? 0 : Mpi.localRank());
+        Collective ranks = mpi == null ? Collective.SINGLE : new MpiCollective(mpi, be)) {
+      // Records of enums hash by identity, which differs between processes: compare their text.
+      if (!ranks.agree(java.util.Objects.hash(cfg.toString(), settings.toString(), train.size(), test.size())))
+        throw new IllegalArgumentException("the ranks of this job were given different model, training or data options:"
+            + " start every rank with the same command line");
+      if (leader) {
+        System.err.printf("flowrt: %s%nflowrt: data %s: %d train / %d test images of %d×%d×%d%n", be.description(), data.data,
+            train.size(), test.size(), train.channels(), train.height(), train.width());
+        if (mpi != null)
+          System.err.printf("flowrt: data-parallel over %d ranks (%s): global batch %d = %d per rank × %d%n", ranks.size(), ranks,
+              globalBatch, batch, ranks.size());
+      }
       Glow glow = new Glow(be, cfg, saved != null ? saved.seed() : seed);
-      try (glow; Trainer trainer = new Trainer(glow, settings)) {
+      try (glow; Trainer trainer = new Trainer(glow, settings, ranks)) {
         if (saved != null) {
           Checkpoint.restoreModel(saved, glow);
           Checkpoint.restoreTrainer(saved, trainer, glow.parameters().count());
         }
-        System.err.printf("flowrt: Glow L=%d K=%d width %d, %s, %s, %s, %,d parameters, %s backward%n", cfg.levels(), cfg.steps(),
-            cfg.hiddenWidth(), cfg.coupling(), cfg.mask(), cfg.permutation().cliName(), glow.parameters().count(),
-            settings.mode().name().toLowerCase());
+        if (leader)
+          System.err.printf("flowrt: Glow L=%d K=%d width %d, %s, %s, %s, %,d parameters, %s backward%n", cfg.levels(), cfg.steps(),
+              cfg.hiddenWidth(), cfg.coupling(), cfg.mask(), cfg.permutation().cliName(), glow.parameters().count(),
+              settings.mode().name().toLowerCase());
         Path metricsPath = out.resolve(METRICS);
-        try (MetricsLog metrics = saved != null ? MetricsLog.resume(metricsPath, saved.step()) : MetricsLog.fresh(metricsPath)) {
-          if (saved != null) {
+        // Rank 0 alone keeps the run's files; the others compute and stay quiet.
+        try (MetricsLog metrics = !leader ? null : saved != null ? MetricsLog.resume(metricsPath, saved.step()) : MetricsLog.fresh(metricsPath)) {
+          if (saved != null && leader) {
             JsonObject event = new JsonObject();
             event.addProperty("step", saved.step());
             event.addProperty("event", "resume");
@@ -204,7 +245,7 @@ final class TrainCommand implements Callable<Integer> {
             metrics.append(event);
             if (diff.changed().size() > 0) System.err.println("flowrt: resuming with changed options: " + diff.changed());
           }
-          if (!glow.initialized()) initialize(glow, train);
+          if (!glow.initialized()) initialize(glow, train, ranks);
           return new TrainingSession(this, be, glow, trainer, train, test, metrics, run).run();
         }
       }
@@ -212,12 +253,18 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   /** Options the command line left out take the saved run's values; the ones it gave are compared later. */
-  private void adoptSavedRun(Checkpoint.Loaded saved, RunInputs savedRun) {
+  private void adoptSavedRun(Checkpoint.Loaded saved, RunInputs savedRun, int worldSize) {
     model.adopt(saved.config(), this::given);
     if (!given("--conditional")) conditional = saved.config().conditional();
     if (!given("--y-weight") && saved.config().conditional()) yWeight = saved.config().yWeight();
     TrainSettings s = saved.settings();
-    if (!given("--batch")) batch = s.batch();
+    if (!given("--batch")) {
+      // The global batch defines the run; a job with another rank count keeps it.
+      if (s.batch() % worldSize != 0)
+        throw new IllegalArgumentException("the saved run's global batch of " + s.batch() + " images cannot be shared equally by "
+            + worldSize + " ranks: resume with a rank count that divides it");
+      batch = s.batch() / worldSize;
+    }
     if (!given("--optimizer")) optimizer = s.optimizer().name().toLowerCase(java.util.Locale.ROOT);
     if (!given("--lr")) lr = s.learningRate();
     if (!given("--clip-grad-norm")) clip = s.clipNorm();
@@ -266,15 +313,18 @@ final class TrainCommand implements Callable<Integer> {
     return glow.config().conditional() ? glow.labels(labels) : null;
   }
 
-  void initialize(Glow glow, ImageDataset train) {
+  /** The data-dependent init on --n-init images, each rank taking its share; the actnorms see all shares' moments. */
+  void initialize(Glow glow, ImageDataset train, Collective ranks) {
     int n = Math.min(nInit, train.size());
-    try (BatchLoader init = new BatchLoader(train, n, glow.config().nBits(), seed ^ 0x5EED, 0)) {
+    BatchLoader.Shard shard = BatchLoader.Shard.of(n, ranks.rank(), ranks.size());
+    try (BatchLoader init = new BatchLoader(train, shard, glow.config().nBits(), seed ^ 0x5EED, 0)) {
       BatchLoader.Batch b = init.make(0);
       try (DeviceBuffer x = glow.backend().uploadNew(b.images()); DeviceBuffer y = labels(glow, b.labels())) {
-        glow.initialize(x, y, n);
+        glow.initialize(x, y, shard.count(), ranks);
       }
     }
-    System.err.printf("flowrt: data-dependent actnorm init on %d images%n", n);
+    if (ranks.leader())
+      System.err.printf("flowrt: data-dependent actnorm init on %d images%s%n", n, ranks.size() > 1 ? " (shared by " + ranks.size() + " ranks)" : "");
   }
 
   /** JSON has no NaN or infinity: non-finite values are written as null. */

@@ -11,6 +11,7 @@ import org.flowrt.backend.Backend;
 import org.flowrt.backend.DeviceBuffer;
 import org.flowrt.data.BatchLoader;
 import org.flowrt.data.ImageDataset;
+import org.flowrt.dist.Collective;
 import org.flowrt.glow.BackwardMode;
 import org.flowrt.glow.Glow;
 import org.flowrt.io.Pictures;
@@ -26,6 +27,11 @@ import org.flowrt.train.Trainer;
  * finite loss with them; the final weights are checked on one more batch. So when an update breaks
  * the model, the checkpoint on disk is the last state before it. A fresh run captures its state
  * right after the data-dependent init, so even a run that diverges at once leaves a checkpoint.
+ *
+ * <p>In a data-parallel job every rank runs this loop on its shard of each global batch, and every
+ * decision that changes what the ranks do next (stop for the time budget, skip, diverge, verify the
+ * final weights) is taken from values summed across the ranks, so they stay in step; rank 0 alone
+ * writes the checkpoint, the metrics, the pictures and the progress.
  */
 final class TrainingSession {
   /** A run is flagged unhealthy above these fractions of its steps. */
@@ -40,6 +46,8 @@ final class TrainingSession {
   private final ImageDataset test;
   private final MetricsLog metrics;
   private final TrainCommand.RunInputs run;
+  private final Collective ranks;
+  private final boolean leader;
   private final Path checkpoint;
   private Checkpoint.Snapshot pending;
   private long savedStep;
@@ -54,6 +62,8 @@ final class TrainingSession {
     this.test = test;
     this.metrics = metrics;
     this.run = run;
+    this.ranks = trainer.ranks();
+    this.leader = ranks.leader();
     this.checkpoint = options.out.resolve(TrainCommand.CHECKPOINT);
     this.savedStep = options.resume ? trainer.step() : -1;
   }
@@ -68,23 +78,32 @@ final class TrainingSession {
     pending = null;
   }
 
+  /** A decision that rank 0 takes, known to every rank (a no-op alone). */
+  private boolean leaderSays(boolean decision) {
+    double[] vote = {leader && decision ? 1 : 0};
+    ranks.sum(vote);
+    return vote[0] > 0;
+  }
+
   Integer run() throws Exception {
-    int batch = options.batch;
-    long stepsPerEpoch = Math.max(1, train.size() / batch);
+    int batch = options.batch, globalBatch = trainer.settings().batch();
+    long stepsPerEpoch = Math.max(1, train.size() / globalBatch);
     long stepLimit = options.maxSteps > 0 ? options.maxSteps : Long.MAX_VALUE;
     if (options.epochs > 0) stepLimit = Math.min(stepLimit, (long) Math.ceil(options.epochs * stepsPerEpoch));
     long startStep = trainer.step();
     long start = System.nanoTime(), lastCapture = start;
     double budgetSeconds = options.minutes > 0 ? options.minutes * 60 : Double.POSITIVE_INFINITY;
     boolean reversible = trainer.settings().mode() == BackwardMode.REVERSIBLE;
-    Progress progress = new Progress("train");
+    Progress progress = leader ? new Progress("train") : Progress.silent();
     double lastBpd = Double.NaN, maxRebuild = 0;
     long imagesThisRun = 0, fallbacks = 0, brokenRebuilds = 0, skipped = 0, stepsRun = 0;
-    if (!options.resume) pending = capture();
-    try (BatchLoader loader = new BatchLoader(train, batch, glow.config().nBits(), trainer.settings().seed(), trainer.step())) {
+    if (!options.resume && leader) pending = capture();
+    BatchLoader.Shard shard = BatchLoader.Shard.of(globalBatch, ranks.rank(), ranks.size());
+    long checkSyncEvery = options.distributedOption.checkSyncEvery;
+    try (BatchLoader loader = new BatchLoader(train, shard, glow.config().nBits(), trainer.settings().seed(), trainer.step())) {
       while (trainer.step() < stepLimit) {
         double elapsed = (System.nanoTime() - start) / 1e9;
-        if (elapsed >= budgetSeconds) break;
+        if (leaderSays(elapsed >= budgetSeconds)) break;  // rank 0's clock is the job's
         BatchLoader.Batch b = loader.next();
         Trainer.StepResult r;
         be.memory().resetPeak();
@@ -94,7 +113,8 @@ final class TrainingSession {
           throw diverged(e);
         }
         stepsRun++;
-        imagesThisRun += batch;
+        imagesThisRun += globalBatch;
+        if (checkSyncEvery > 0 && trainer.step() % checkSyncEvery == 0) trainer.checkRanksInSync();
         elapsed = (System.nanoTime() - start) / 1e9;
         if (reversible) {
           if (Double.isFinite(r.rebuildError())) maxRebuild = Math.max(maxRebuild, r.rebuildError());
@@ -103,9 +123,9 @@ final class TrainingSession {
         if (r.storedFallback()) fallbacks++;
         if (r.skipped()) skipped++;
         else lastBpd = r.bpd();
-        metrics.append(stepRecord(r, imagesThisRun / elapsed, elapsed, reversible));
+        if (leader) metrics.append(stepRecord(r, imagesThisRun / elapsed, elapsed, reversible));
         if (!r.skipped() && pending != null) writePending();
-        if (pending == null && (System.nanoTime() - lastCapture) / 6e10 >= options.checkpointMinutes) {
+        if (leader && pending == null && (System.nanoTime() - lastCapture) / 6e10 >= options.checkpointMinutes) {
           pending = capture();
           lastCapture = System.nanoTime();
         }
@@ -114,13 +134,16 @@ final class TrainingSession {
         progress.update(Math.min(1, fraction), String.format("step %d, %.1f img/s, bpd %.4f", trainer.step(), imagesThisRun / elapsed, lastBpd));
       }
       progress.finish();
-      if (pending == null && trainer.step() != savedStep) pending = capture();
-      if (pending != null) {
+      if (leader && pending == null && trainer.step() != savedStep) pending = capture();
+      if (leaderSays(pending != null)) {
         verifyFinalWeights(loader.next());
-        writePending();
+        if (leader) writePending();
       }
     }
     double seconds = (System.nanoTime() - start) / 1e9;
+    double testBpd = trainer.withAveragedWeights(() -> Evaluation.meanBpd(glow, test, options.evalImages, Math.max(batch, 64), true,
+        trainer.settings().seed(), "test", ranks));
+    if (!leader) return 0;
     System.err.printf("flowrt: %d steps, %.1f images/s, last train bpd %.4f; checkpoint %s (step %d)%n", stepsRun,
         imagesThisRun / seconds, lastBpd, checkpoint, savedStep);
     if (reversible)
@@ -130,8 +153,6 @@ final class TrainingSession {
     summarize(stepsRun, skipped, fallbacks, maxRebuild);
 
     int evalCount = options.evalImages > 0 ? Math.min(options.evalImages, test.size()) : test.size();
-    double testBpd = trainer.withAveragedWeights(
-        () -> Evaluation.meanBpd(glow, test, options.evalImages, Math.max(batch, 64), true, trainer.settings().seed(), "test"));
     JsonObject eval = new JsonObject();
     eval.addProperty("step", trainer.step());
     eval.addProperty("event", "eval");
@@ -168,25 +189,30 @@ final class TrainingSession {
       r.repairs().forEach(repaired::add);
       line.add("repaired", repaired);  // segments recomputed with stored activations from their checkpoint
     }
+    if (ranks.size() > 1) TrainCommand.number(line, "gradient_sum_seconds", r.sumSeconds());
     line.addProperty("seconds", elapsed);
     return line;
   }
 
-  /** The weights about to be saved at the end must give a finite loss on one more batch. */
+  /** The weights about to be saved at the end must give a finite loss on one more batch (all ranks' shards). */
   private void verifyFinalWeights(BatchLoader.Batch b) throws IOException {
     double[] lp;
     try (DeviceBuffer x = be.uploadNew(b.images()); DeviceBuffer y = TrainCommand.labels(glow, b.labels())) {
       lp = glow.logLikelihood(x, y, options.batch);
     }
+    double[] nonFinite = {0};
     for (double v : lp)
-      if (!Double.isFinite(v)) {
-        throw diverged(new Trainer.DivergedException("the last update made the model's loss non-finite (" + v + ")"));
-      }
+      if (!Double.isFinite(v)) nonFinite[0]++;
+    ranks.sum(nonFinite);
+    if (nonFinite[0] > 0)
+      throw diverged(new Trainer.DivergedException("the last update made the model's loss non-finite on " + (long) nonFinite[0]
+          + " of " + trainer.settings().batch() + " images"));
   }
 
   /** Records the divergence and says which checkpoint is kept. */
   private Trainer.DivergedException diverged(Trainer.DivergedException e) throws IOException {
     pending = null;
+    if (!leader) return e;
     JsonObject event = new JsonObject();
     event.addProperty("step", trainer.step());
     event.addProperty("event", "diverged");

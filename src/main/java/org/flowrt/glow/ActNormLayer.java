@@ -2,6 +2,7 @@ package org.flowrt.glow;
 
 import org.flowrt.backend.Backend;
 import org.flowrt.backend.DeviceBuffer;
+import org.flowrt.dist.Collective;
 import org.flowrt.ops.ActNormOps;
 import org.flowrt.ops.Nchw;
 
@@ -18,9 +19,12 @@ final class ActNormLayer {
     this.relu = relu;
   }
 
-  /** y = actnorm(x) (y may be x); with init, the parameters are first set from x's statistics. */
-  void forward(Backend be, DeviceBuffer x, Nchw s, DeviceBuffer y, DeviceBuffer logdet, boolean init) {
-    if (init) ActNormOps.initialize(be, x, s, K, bias.value(), logs.value());
+  /**
+   * y = actnorm(x) (y may be x). With init (null otherwise), the parameters are first set from the
+   * statistics of x on every rank of init together: the data-dependent init of the global batch.
+   */
+  void forward(Backend be, DeviceBuffer x, Nchw s, DeviceBuffer y, DeviceBuffer logdet, Collective init) {
+    if (init != null) ActNormOps.initialize(be, x, s, K, bias.value(), logs.value(), init::sum);
     ActNormOps.forward(be, x, bias.value(), logs.value(), K, relu, s, y, relu ? null : logdet);
   }
 

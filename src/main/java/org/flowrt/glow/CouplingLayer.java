@@ -4,6 +4,7 @@ import java.util.Random;
 import org.flowrt.backend.Backend;
 import org.flowrt.backend.DType;
 import org.flowrt.backend.DeviceBuffer;
+import org.flowrt.dist.Collective;
 import org.flowrt.ops.CouplingOps;
 import org.flowrt.ops.CouplingOps.Spec;
 import org.flowrt.ops.Nchw;
@@ -36,7 +37,7 @@ final class CouplingLayer {
   }
 
   /** z ← coupling(z); returns what the stored mode keeps when `keep`, else null. */
-  Stored forward(Backend be, DeviceBuffer z, Nchw s, DeviceBuffer logdet, boolean init, boolean keep) {
+  Stored forward(Backend be, DeviceBuffer z, Nchw s, DeviceBuffer logdet, Collective init, boolean keep) {
     DeviceBuffer cond = conditioner(be, z, s);
     CouplingNetwork.Activations act = network.forward(be, cond, spec.conditioner(s), init);
     CouplingOps.forward(be, spec, z, act.h, s, logdet);
@@ -48,7 +49,7 @@ final class CouplingLayer {
 
   void inverse(Backend be, DeviceBuffer z, Nchw s, DeviceBuffer logdet) {
     try (DeviceBuffer cond = conditioner(be, z, s);
-        CouplingNetwork.Activations act = network.forward(be, cond, spec.conditioner(s), false)) {
+        CouplingNetwork.Activations act = network.forward(be, cond, spec.conditioner(s), null)) {
       CouplingOps.inverse(be, spec, z, act.h, s, logdet);
     }
   }
@@ -59,7 +60,7 @@ final class CouplingLayer {
    */
   void backward(Backend be, DeviceBuffer y, DeviceBuffer dy, Nchw s, DeviceBuffer dlogdet, Stored stored) {
     DeviceBuffer cond = stored != null ? stored.cond() : conditioner(be, y, s);
-    CouplingNetwork.Activations act = stored != null ? stored.activations() : network.forward(be, cond, spec.conditioner(s), false);
+    CouplingNetwork.Activations act = stored != null ? stored.activations() : network.forward(be, cond, spec.conditioner(s), null);
     try (DeviceBuffer dh = be.allocate(DType.F32, spec.networkOutput(s).count())) {
       // Stored mode has the input already; rebuilding it (y/scale) would only risk 0/0 where scales underflow.
       CouplingOps.backward(be, spec, y, dy, act.h, stored == null, s, dlogdet, dh);

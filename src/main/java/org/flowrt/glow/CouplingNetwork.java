@@ -5,6 +5,7 @@ import org.flowrt.backend.Backend;
 import org.flowrt.backend.ConvShape;
 import org.flowrt.backend.DType;
 import org.flowrt.backend.DeviceBuffer;
+import org.flowrt.dist.Collective;
 import org.flowrt.ops.ConvOps;
 import org.flowrt.ops.Nchw;
 
@@ -71,7 +72,7 @@ final class CouplingNetwork {
   }
 
   /** Runs the network on the conditioner (shape [N, in, H, W]). */
-  Activations forward(Backend be, DeviceBuffer cond, Nchw cs, boolean init) {
+  Activations forward(Backend be, DeviceBuffer cond, Nchw cs, Collective init) {
     Nchw hs = cs.withChannels(width);
     DeviceBuffer a1 = be.allocate(DType.F32, hs.count());
     DeviceBuffer a2 = be.allocate(DType.F32, hs.count());

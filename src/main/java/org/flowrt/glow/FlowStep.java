@@ -5,6 +5,7 @@ import java.util.Random;
 import org.flowrt.backend.Backend;
 import org.flowrt.backend.DType;
 import org.flowrt.backend.DeviceBuffer;
+import org.flowrt.dist.Collective;
 import org.flowrt.ops.CouplingOps.Spec;
 import org.flowrt.ops.Nchw;
 
@@ -39,7 +40,7 @@ final class FlowStep {
    * z (consumed) → returned buffer; logdet accumulates. When `stored` is given (stored-activation
    * mode) the step keeps its activations there under itself.
    */
-  DeviceBuffer forward(Backend be, DeviceBuffer z, Nchw s, DeviceBuffer logdet, boolean init, Map<FlowStep, Stored> stored,
+  DeviceBuffer forward(Backend be, DeviceBuffer z, Nchw s, DeviceBuffer logdet, Collective init, Map<FlowStep, Stored> stored,
       LayerProbe probe) {
     actnorm.forward(be, z, s, z, logdet, init);
     if (probe != null) probe.after(name + ".actnorm", z, logdet);

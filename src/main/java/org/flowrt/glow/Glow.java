@@ -9,6 +9,7 @@ import java.util.Random;
 import org.flowrt.backend.Backend;
 import org.flowrt.backend.DType;
 import org.flowrt.backend.DeviceBuffer;
+import org.flowrt.dist.Collective;
 import org.flowrt.ops.ConditionalOps;
 import org.flowrt.ops.CouplingMask;
 import org.flowrt.ops.CouplingOps.Spec;
@@ -280,27 +281,36 @@ public final class Glow implements AutoCloseable {
   }
 
   public void initialize(DeviceBuffer x, DeviceBuffer labels, int n) {
+    initialize(x, labels, n, Collective.SINGLE);
+  }
+
+  /**
+   * Data-parallel init: x is this rank's share of the init batch, and each actnorm takes the
+   * moments of all ranks' shares together, so every rank gets the parameters one process would
+   * compute from the whole batch (not just its own share's, nor rank 0's).
+   */
+  public void initialize(DeviceBuffer x, DeviceBuffer labels, int n, Collective ranks) {
     if (initialized) throw new IllegalStateException("actnorm data-dependent init has already run for this model");
-    try (Pass p = forward(x, labels, n, BackwardMode.REVERSIBLE, true, false)) {
+    try (Pass p = forward(x, labels, n, BackwardMode.REVERSIBLE, ranks, false)) {
       initialized = true;
     }
   }
 
   /** Runs the flow on preprocessed images x ([n, C, H, W], values in [−0.5, 0.5)). */
   public Pass forward(DeviceBuffer x, int n, BackwardMode mode) {
-    return forward(x, null, n, mode, false, true);
+    return forward(x, null, n, mode, null, true);
   }
 
   /** As {@link #forward(DeviceBuffer, int, BackwardMode)} for a class-conditional model, with labels [n]. */
   public Pass forward(DeviceBuffer x, DeviceBuffer labels, int n, BackwardMode mode) {
-    return forward(x, labels, n, mode, false, true);
+    return forward(x, labels, n, mode, null, true);
   }
 
   /**
    * @param forBackward a training pass that {@link #backward} will consume: in reversible mode it
    *     keeps each segment's input as the repair checkpoint
    */
-  private Pass forward(DeviceBuffer x, DeviceBuffer labels, int n, BackwardMode mode, boolean init, boolean forBackward) {
+  private Pass forward(DeviceBuffer x, DeviceBuffer labels, int n, BackwardMode mode, Collective init, boolean forBackward) {
     checkImages(x, n);
     checkLabels(labels, n);
     double[] start = new double[n];
@@ -528,7 +538,7 @@ public final class Glow implements AutoCloseable {
       try (DeviceBuffer scratchLogdet = be.zeros(DType.F64, pass.batch)) {
         DeviceBuffer y = be.allocate(DType.F32, s.count());
         be.copy(checkpoint, y);
-        for (int k = from; k < to; k++) y = steps[k].forward(be, y, s, scratchLogdet, false, kept, null);
+        for (int k = from; k < to; k++) y = steps[k].forward(be, y, s, scratchLogdet, null, kept, null);
         DeviceBuffer dy = dzOut;
         dzOut = null;
         for (int k = to - 1; k >= from; k--) {
@@ -584,7 +594,7 @@ public final class Glow implements AutoCloseable {
 
   /** Per-image log-likelihood; for a class-conditional model log p(x | y) with labels [n]. */
   public double[] logLikelihood(DeviceBuffer x, DeviceBuffer labels, int n) {
-    try (Pass p = forward(x, labels, n, BackwardMode.REVERSIBLE, false, false)) {
+    try (Pass p = forward(x, labels, n, BackwardMode.REVERSIBLE, null, false)) {
       return p.logLikelihood();
     }
   }
@@ -595,7 +605,7 @@ public final class Glow implements AutoCloseable {
   }
 
   public Latents encode(DeviceBuffer x, DeviceBuffer labels, int n) {
-    Pass p = forward(x, labels, n, BackwardMode.REVERSIBLE, false, false);
+    Pass p = forward(x, labels, n, BackwardMode.REVERSIBLE, null, false);
     Latents latents = new Latents(new ArrayList<>(p.splits), p.top, n);
     p.splits.clear();
     p.top = null;
@@ -677,7 +687,7 @@ public final class Glow implements AutoCloseable {
    */
   public String firstNonFiniteLayer(DeviceBuffer x, DeviceBuffer labels, int n) {
     return diagnose(() -> {
-      try (Pass p = forward(x, labels, n, BackwardMode.REVERSIBLE, false, false)) {
+      try (Pass p = forward(x, labels, n, BackwardMode.REVERSIBLE, null, false)) {
         return null;
       }
     });

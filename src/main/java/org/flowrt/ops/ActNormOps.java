@@ -1,5 +1,6 @@
 package org.flowrt.ops;
 
+import java.util.function.Consumer;
 import org.flowrt.backend.Backend;
 import org.flowrt.backend.DType;
 import org.flowrt.backend.DeviceBuffer;
@@ -70,13 +71,38 @@ public final class ActNormOps {
 
   /** Data-dependent init (glow-spec §4): bias = −mean, logs = log(1/(std + 1e-6))/k over (N, H, W). */
   public static void initialize(Backend be, DeviceBuffer x, Nchw s, float k, DeviceBuffer bias, DeviceBuffer logs) {
+    initialize(be, x, s, k, bias, logs, values -> {});
+  }
+
+  /**
+   * The init over the union of several processes' batches: each channel's Σx, Σx² and the value
+   * count are summed in float64 across them by `sumAcrossRanks` (in place; a no-op for one process)
+   * before the mean and variance are formed, so every process sets the same parameters, those of
+   * one process holding all the data. The per-chunk partials are added on the host in the order
+   * the kernel would add them.
+   */
+  public static void initialize(Backend be, DeviceBuffer x, Nchw s, float k, DeviceBuffer bias, DeviceBuffer logs,
+      Consumer<double[]> sumAcrossRanks) {
     x.require(DType.F32, s.count(), "actnorm init data " + s);
     checkParams(bias, logs, s);
-    int chunks = ReduceOps.partialChunks(be, s);
-    try (DeviceBuffer partial = be.allocate(DType.F64, 2L * chunks * s.c())) {
-      ReduceOps.channelMoments(be, x, x, s, partial);
-      be.launch(Kernel.ACTNORM_INIT_FROM_MOMENTS, be.elementwise(s.c()), be.args().ptr(partial).i32(chunks).i32(s.c())
-          .i64((long) s.n() * s.hw()).f32(k).ptr(bias).ptr(logs));
+    int chunks = ReduceOps.partialChunks(be, s), c = s.c();
+    double[] partial;
+    try (DeviceBuffer p = be.allocate(DType.F64, 2L * chunks * c)) {
+      ReduceOps.channelMoments(be, x, x, s, p);
+      partial = be.downloadDoubles(p);
+    }
+    double[] moments = new double[2 * c + 1];
+    for (int ch = 0; ch < c; ch++)
+      for (int j = 0; j < chunks; j++) {
+        moments[2 * ch] += partial[(ch * chunks + j) * 2];
+        moments[2 * ch + 1] += partial[(ch * chunks + j) * 2 + 1];
+      }
+    moments[2 * c] = (double) s.n() * s.hw();
+    sumAcrossRanks.accept(moments);
+    long count = (long) moments[2 * c];
+    try (DeviceBuffer total = be.uploadNew(java.util.Arrays.copyOf(moments, 2 * c))) {
+      be.launch(Kernel.ACTNORM_INIT_FROM_MOMENTS, be.elementwise(c), be.args().ptr(total).i32(1).i32(c).i64(count).f32(k)
+          .ptr(bias).ptr(logs));
     }
   }
 }

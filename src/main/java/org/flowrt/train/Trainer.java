@@ -5,6 +5,7 @@ import java.util.logging.Logger;
 import org.flowrt.backend.Backend;
 import org.flowrt.backend.DType;
 import org.flowrt.backend.DeviceBuffer;
+import org.flowrt.dist.Collective;
 import org.flowrt.glow.BackwardMode;
 import org.flowrt.glow.Glow;
 import org.flowrt.glow.ParameterStore;
@@ -34,9 +35,11 @@ public final class Trainer implements AutoCloseable {
    * @param crossEntropy mean classifier cross-entropy (nats) of a class-conditional model, NaN otherwise;
    *     the loss is bpd + yWeight·crossEntropy/ln 2
    * @param repairs the repaired segments and their rebuild errors (see {@link Glow#backward(Glow.Pass, double)})
+   * @param sumSeconds host time of the step's gradient sum across the ranks (0 alone); on the CPU
+   *     backend the sum itself, on the GPU the time to queue it on the stream
    */
   public record StepResult(long step, double bpd, double gradNorm, double learningRate, boolean skipped,
-      double rebuildError, double crossEntropy, List<String> repairs) {
+      double rebuildError, double crossEntropy, List<String> repairs, double sumSeconds) {
     /** Whether any segment's gradients were recomputed with stored activations. */
     public boolean storedFallback() {
       return !repairs.isEmpty();
@@ -55,10 +58,25 @@ public final class Trainer implements AutoCloseable {
   private final TrainSettings settings;
   private final Optimizer optimizer;
   private final DeviceBuffer average;
+  private final Collective ranks;
   private long imagesSeen;
   private int badInARow;
 
   public Trainer(Glow model, TrainSettings settings) {
+    this(model, settings, Collective.SINGLE);
+  }
+
+  /**
+   * Data-parallel training: this process is one of `ranks`, each stepping on its own shard of the
+   * global batch ({@link TrainSettings#batch()} images = shard × ranks). Every step sums the flat
+   * gradient buffer across the ranks in one call and applies the mean, so the parameters of all
+   * ranks stay equal and move as one process's would on the whole batch.
+   */
+  public Trainer(Glow model, TrainSettings settings, Collective ranks) {
+    if (settings.batch() % ranks.size() != 0)
+      throw new IllegalArgumentException("the global batch of " + settings.batch() + " images is not a multiple of the "
+          + ranks.size() + " ranks");
+    this.ranks = ranks;
     this.model = model;
     this.be = model.backend();
     this.settings = settings;
@@ -108,7 +126,11 @@ public final class Trainer implements AutoCloseable {
     return settings.learningRate() * Math.min(1.0, (double) (imagesSeen + settings.batch()) / settings.warmupImages());
   }
 
-  /** One optimization step on a batch of n preprocessed images on the device. */
+  public Collective ranks() {
+    return ranks;
+  }
+
+  /** One optimization step on a batch of n preprocessed images on the device (this rank's shard). */
   public StepResult step(DeviceBuffer images, int n) {
     return step(images, null, n);
   }
@@ -121,18 +143,31 @@ public final class Trainer implements AutoCloseable {
     double crossEntropy = Double.NaN;
     double rebuildError = Double.NaN;
     List<String> repairs;
+    long globalImages = (long) n * ranks.size();
     try (Glow.Pass pass = model.forward(images, labels, n, settings.mode())) {
-      double sum = 0;
-      for (double lp : pass.logLikelihood()) sum += lp;
-      bpd = -sum / (n * model.config().dimensions() * Math.log(2));
+      // The loss over the global batch: [Σ log p, Σ cross-entropy] summed across the ranks.
+      double[] totals = new double[2];
+      for (double lp : pass.logLikelihood()) totals[0] += lp;
       double[] ce = pass.crossEntropy();
-      if (ce != null) crossEntropy = java.util.Arrays.stream(ce).average().orElse(Double.NaN);
+      if (ce != null) for (double v : ce) totals[1] += v;
+      ranks.sum(totals);
+      bpd = -totals[0] / (globalImages * model.config().dimensions() * Math.log(2));
+      if (ce != null) crossEntropy = totals[1] / globalImages;
       try (Glow.Backward back = model.backward(pass, settings.maxRebuildError())) {
         if (reversible) rebuildError = back.rebuildError();
         repairs = back.repairs();
       }
     }
-    double gradNorm = Math.sqrt(ReduceOps.sumSquares(be, model.parameters().grads()));
+    // Each rank's gradient is of its shard's mean loss: their sum over the ranks, divided by the
+    // rank count (folded into the optimizer's gradient scale), is the global batch's.
+    long sumStart = System.nanoTime();
+    ranks.sumOnDevice(model.parameters().grads());
+    double sumSeconds = (System.nanoTime() - sumStart) / 1e9;
+    // The ranks hold the same summed gradients, but a reduction's order follows each device's
+    // parallelism: their mean squared norm is one number on every rank, as clipping needs.
+    double[] squares = {ReduceOps.sumSquares(be, model.parameters().grads())};
+    ranks.sum(squares);
+    double gradNorm = Math.sqrt(squares[0] / ranks.size()) / ranks.size();
     double lr = learningRate();
     if (!Double.isFinite(bpd) || !Double.isFinite(gradNorm) || (labels != null && !Double.isFinite(crossEntropy))) {
       badInARow++;
@@ -141,13 +176,30 @@ public final class Trainer implements AutoCloseable {
       if (badInARow >= settings.maxBadStepsInARow())
         throw new DivergedException("training diverged: " + badInARow + " steps in a row had a non-finite loss or gradient"
             + " (last loss " + bpd + "); try a lower learning rate, a longer warm-up or --clip-grad-norm");
-      return new StepResult(step(), bpd, gradNorm, lr, true, rebuildError, crossEntropy, repairs);
+      return new StepResult(step(), bpd, gradNorm, lr, true, rebuildError, crossEntropy, repairs, sumSeconds);
     }
     badInARow = 0;
-    optimizer.apply((float) lr, Optimizer.clipScale(gradNorm, settings.clipNorm()));
+    optimizer.apply((float) lr, Optimizer.clipScale(gradNorm, settings.clipNorm()) / ranks.size());
     if (average != null) OptimizerOps.polyak(be, model.parameters().values(), settings.polyakDecay(), average);
-    imagesSeen += n;
-    return new StepResult(step(), bpd, gradNorm, lr, false, rebuildError, crossEntropy, repairs);
+    imagesSeen += globalImages;
+    return new StepResult(step(), bpd, gradNorm, lr, false, rebuildError, crossEntropy, repairs, sumSeconds);
+  }
+
+  /**
+   * The debug check that the ranks still hold the same model: a CRC32C of the parameters (and the
+   * Polyak average) is compared across the ranks; throws naming the step where they differ.
+   */
+  public void checkRanksInSync() {
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    for (DeviceBuffer b : average == null ? List.of(model.parameters().values()) : List.of(model.parameters().values(), average)) {
+      float[] values = be.downloadFloats(b);
+      java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(values.length * 4);
+      bytes.asFloatBuffer().put(values);
+      crc.update(bytes);
+    }
+    if (!ranks.agree(crc.getValue()))
+      throw new IllegalStateException("the ranks' parameters differ after step " + step() + " (checksum of rank " + ranks.rank()
+          + ": " + Long.toHexString(crc.getValue()) + "): data-parallel training lost sync");
   }
 
   /** Runs `work` with the Polyak-averaged weights in place of the trained ones (if averaging is on). */

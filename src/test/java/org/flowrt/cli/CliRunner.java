@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import java.util.Random;
 
 /** Runs the command line in this process on the CPU backend, capturing its output; writes tiny datasets. */
-final class CliRunner {
+public final class CliRunner {
   /** What a command line printed and returned. */
   record Result(int exit, String out, String err) {
     /** The "flowrt: error:" lines. */
@@ -59,7 +59,7 @@ final class CliRunner {
    * An IDX dataset of n train and n/2 test grey images of size×size in `dir`: smooth gradients
    * plus noise, labels 0..3, so a small model trains on it in a few steps.
    */
-  static Path idxDataset(Path dir, int n, int size) throws IOException {
+  public static Path idxDataset(Path dir, int n, int size) throws IOException {
     Files.createDirectories(dir);
     Random r = new Random(11);
     write(dir, "train", n, size, r);

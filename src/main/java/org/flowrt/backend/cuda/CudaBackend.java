@@ -107,6 +107,11 @@ public final class CudaBackend implements Backend {
   }
 
   /** Makes this backend's context current on the calling thread unless flowrt already did. */
+  /** The stream every launch, copy and library call of this backend is queued on. */
+  CUstream_st stream() {
+    return stream;
+  }
+
   void makeCurrent() {
     long[] current = CURRENT_CONTEXT.get();
     if (current[0] == context.address()) return;

@@ -4,9 +4,10 @@ import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.PointerPointer;
 import org.bytedeco.cuda.global.cudart;
 import org.bytedeco.cuda.global.cudnn;
+import org.bytedeco.cuda.global.nccl;
 import org.flowrt.backend.NativeCallException;
 
-/** Turns CUDA driver and cuDNN statuses into exceptions that name the failed call. */
+/** Turns CUDA driver, cuDNN and NCCL statuses into exceptions that name the failed call. */
 final class CudaStatus {
   private CudaStatus() {}
 
@@ -22,5 +23,10 @@ final class CudaStatus {
   static void cudnn(int status, String call) {
     if (status == cudnn.CUDNN_STATUS_SUCCESS) return;
     throw new NativeCallException(call, status, cudnn.cudnnGetErrorString(status).getString());
+  }
+
+  static void nccl(int status, String call) {
+    if (status == nccl.ncclSuccess) return;
+    throw new NativeCallException(call, status, nccl.ncclGetErrorString(status).getString());
   }
 }
