@@ -5,6 +5,12 @@ a fresh batch every step, Adamax with a constant learning rate, untimed warm-up 
 timed passes; prints one JSON line like bench-one's. Not part of the project's build or tests:
 it needs PyTorch (Debian: python3-torch; scripts/peers/install-torch.sh).
 
+Under torchrun or mpirun (WORLD_SIZE or OMPI_COMM_WORLD_SIZE > 1; Debian's torchrun 1.13 fails to
+start under Python 3.11, so compare-torch-ddp.sh launches both systems with mpirun) it trains
+data-parallel as PyTorch users do: gloo process group (rendezvous at MASTER_ADDR:MASTER_PORT),
+DistributedDataParallel (bucketed gradient all-reduce overlapped with the backward pass), each rank
+its own random batch of --batch images; rank 0 prints the job's images/s (all ranks' images).
+
 Model: squeeze; per level K steps of actnorm (logscale factor 3, data-dependent init) → invconv
 (LU or plain) → affine coupling (shift = h[:, 0::2], scale = sigmoid(h[:, 1::2] + 2)) whose NN is
 conv3x3 → actnorm → ReLU → conv1x1 → actnorm → ReLU → zeroconv3x3, with the edge-bias channel on
@@ -20,7 +26,10 @@ import statistics
 import time
 
 import numpy as np
+import os
+
 import torch
+import torch.distributed as dist
 import torch.nn as nn
 import torch.nn.functional as F
 
@@ -240,7 +249,13 @@ def main():
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
     np.random.seed(1)
-    rng = np.random.default_rng(7)
+    world = int(os.environ.get("WORLD_SIZE", os.environ.get("OMPI_COMM_WORLD_SIZE", "1")))
+    rank = int(os.environ.get("RANK", os.environ.get("OMPI_COMM_WORLD_RANK", "0")))
+    if world > 1:
+        os.environ.setdefault("MASTER_ADDR", "127.0.0.1")
+        os.environ.setdefault("MASTER_PORT", "29533")
+        dist.init_process_group("gloo", rank=rank, world_size=world)
+    rng = np.random.default_rng(7 + rank)
 
     def batch():
         px = rng.integers(0, 256, size=(args.batch, args.channels, args.image_size, args.image_size))
@@ -249,7 +264,11 @@ def main():
     d = args.channels * args.image_size ** 2
     model = Glow(args.channels, args.image_size, args.levels, args.steps, args.width, args.permutation == "invconv-lu")
     with torch.no_grad():
-        model(batch())  # data-dependent actnorm init
+        model(batch())  # data-dependent actnorm init (each rank its own; DDP then copies rank 0's)
+    parameters = sum(p.numel() for p in model.parameters())
+    sampler = model
+    if world > 1:
+        model = nn.parallel.DistributedDataParallel(model)
     opt = torch.optim.Adamax(model.parameters(), lr=args.lr, betas=(0.9, 0.999))
 
     def step():
@@ -264,16 +283,20 @@ def main():
         step()
     train, sample, last_loss = [], [], float("nan")
     for p in range(args.passes):
+        if world > 1:
+            dist.barrier()
         t0 = time.perf_counter()
         for _ in range(args.steps_per_pass):
             last_loss = step()
-        train.append(args.steps_per_pass * args.batch / (time.perf_counter() - t0))
+        train.append(args.steps_per_pass * args.batch * world / (time.perf_counter() - t0))
         s0 = time.perf_counter()
-        model.sample(args.batch, args.temperature)
+        sampler.sample(args.batch, args.temperature)
         sample.append(args.batch / (time.perf_counter() - s0))
+    if rank != 0:
+        return
     print(json.dumps({
-        "system": "pytorch " + torch.__version__, "threads": torch.get_num_threads(),
-        "parameters": sum(p.numel() for p in model.parameters()), "first_train_bpd": first_loss, "last_train_bpd": last_loss,
+        "system": "pytorch " + torch.__version__, "threads": torch.get_num_threads(), "ranks": world,
+        "parameters": parameters, "first_train_bpd": first_loss, "last_train_bpd": last_loss,
         "train_images_per_s": statistics.median(train), "train_images_per_s_passes": train,
         "sample_images_per_s": statistics.median(sample),
         "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))

@@ -11,6 +11,9 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import org.flowrt.backend.Backend;
 import org.flowrt.backend.DeviceBuffer;
+import org.flowrt.dist.Collective;
+import org.flowrt.dist.Mpi;
+import org.flowrt.dist.MpiCollective;
 import org.flowrt.glow.BackwardMode;
 import org.flowrt.glow.Glow;
 import org.flowrt.glow.GlowConfig;
@@ -33,6 +36,7 @@ import picocli.CommandLine.Option;
 final class BenchOneCommand implements Callable<Integer> {
   @Mixin ModelOptions model;
   @Mixin BackendOption backendOption;
+  @Mixin DistributedOption distributedOption;
 
   @Option(names = "--channels", description = "image channels (default ${DEFAULT-VALUE})")
   int channels = 3;
@@ -40,7 +44,7 @@ final class BenchOneCommand implements Callable<Integer> {
   @Option(names = "--image-size", description = "square image side (default ${DEFAULT-VALUE})")
   int imageSize = 32;
 
-  @Option(names = "--batch", description = "images per step (default ${DEFAULT-VALUE})")
+  @Option(names = "--batch", description = "images per step and rank (default ${DEFAULT-VALUE})")
   int batch = 64;
 
   @Option(names = "--steps-per-pass", description = "timed training steps per pass (default ${DEFAULT-VALUE})")
@@ -64,8 +68,26 @@ final class BenchOneCommand implements Callable<Integer> {
   @Option(names = "--out", description = "append the result as one JSON line to this file")
   Path out;
 
+  /**
+   * Under mpirun, every rank steps on its own random batch and the gradients are summed as in
+   * `train`; rank 0 reports the job's images/s (all ranks' images) and the gradient sum's time.
+   */
   @Override
   public Integer call() throws IOException {
+    distributedOption.validate();
+    Mpi mpi = distributedOption.start();
+    if (mpi == null) return measure(null);
+    try {
+      return measure(mpi);
+    } catch (RuntimeException | IOException e) {
+      if (mpi.size() > 1) DistributedOption.abortJob(mpi, e, System.err);
+      throw e;
+    } finally {
+      mpi.finish();
+    }
+  }
+
+  private Integer measure(Mpi mpi) throws IOException {
     model.validate();
     Require.between("--channels", channels, 1, 64);
     Require.between("--image-size", imageSize, 1, 1 << 15);
@@ -78,12 +100,15 @@ final class BenchOneCommand implements Callable<Integer> {
     if (out != null) Require.path("--out", out);
     GlowConfig cfg = model.config(channels, imageSize, imageSize);
     BackwardMode mode = storeActivations ? BackwardMode.STORED : BackwardMode.REVERSIBLE;
-    TrainSettings settings = TrainSettings.defaults(batch, 1).withWarmupImages(0).with(OptimizerKind.ADAMAX, lr, 0, 0, mode, 1);
-    SplittableRandom random = new SplittableRandom(7);
+    int ranksCount = mpi == null ? 1 : mpi.size();
+    TrainSettings settings = TrainSettings.defaults(batch * ranksCount, 1).withWarmupImages(0).with(OptimizerKind.ADAMAX, lr, 0, 0, mode, 1);
+    SplittableRandom random = new SplittableRandom(7 + (mpi == null ? 0 : mpi.rank()));
     Map<String, Object> r = new LinkedHashMap<>();
-    try (Backend be = backendOption.open(); Glow glow = new Glow(be, cfg, 1); Trainer trainer = new Trainer(glow, settings)) {
+    try (Backend be = backendOption.open(mpi == null ? 0 : Mpi.localRank());
+        Collective ranks = mpi == null ? Collective.SINGLE : new MpiCollective(mpi, be);
+        Glow glow = new Glow(be, cfg, 1); Trainer trainer = new Trainer(glow, settings, ranks)) {
       try (DeviceBuffer x = be.uploadNew(images(cfg, random))) {
-        glow.initialize(x, batch);
+        glow.initialize(x, null, batch, ranks);
       }
       double firstBpd = Double.NaN;
       for (int i = 0; i < warmupSteps; i++) {
@@ -94,16 +119,19 @@ final class BenchOneCommand implements Callable<Integer> {
       double[] train = new double[passes], sample = new double[passes];
       long trainPeak = 0, samplePeak = 0;
       int repaired = 0, skipped = 0;
+      double[] sums = new double[passes * stepsPerPass];
       for (int p = 0; p < passes; p++) {
         be.memory().resetPeak();
+        ranks.barrier();
         long t0 = System.nanoTime();
         for (int i = 0; i < stepsPerPass; i++) {
           Trainer.StepResult s = step(be, trainer, cfg, random);
+          sums[p * stepsPerPass + i] = s.sumSeconds();
           if (s.storedFallback()) repaired++;
           if (s.skipped()) skipped++;
         }
         be.synchronize();
-        train[p] = (double) stepsPerPass * batch / ((System.nanoTime() - t0) / 1e9);
+        train[p] = (double) stepsPerPass * batch * ranksCount / ((System.nanoTime() - t0) / 1e9);
         trainPeak = Math.max(trainPeak, be.memory().peakBytes());
         be.memory().resetPeak();
         long s0 = System.nanoTime();
@@ -112,7 +140,12 @@ final class BenchOneCommand implements Callable<Integer> {
         sample[p] = batch / ((System.nanoTime() - s0) / 1e9);
         samplePeak = Math.max(samplePeak, be.memory().peakBytes());
       }
+      if (!ranks.leader()) return 0;
       r.put("backend", be.description());
+      if (mpi != null) {
+        r.put("ranks", ranksCount);
+        r.put("gradient_sum_seconds", median(sums));  // per step, rank 0
+      }
       r.put("config", cfg);
       r.put("backward", mode.name().toLowerCase(java.util.Locale.ROOT));
       r.put("batch", batch);

@@ -189,7 +189,7 @@ final class TrainingSession {
       r.repairs().forEach(repaired::add);
       line.add("repaired", repaired);  // segments recomputed with stored activations from their checkpoint
     }
-    if (ranks.size() > 1) TrainCommand.number(line, "gradient_sum_seconds", r.sumSeconds());
+    if (ranks != Collective.SINGLE) TrainCommand.number(line, "gradient_sum_seconds", r.sumSeconds());
     line.addProperty("seconds", elapsed);
     return line;
   }
