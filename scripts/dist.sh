@@ -80,7 +80,8 @@ for jar in "$home"/lib/*.jar "$home"/test/*.jar; do  # JUnit's --class-path take
   case "$jar" in */junit-console.jar) ;; *) classpath="$classpath${classpath:+:}$jar" ;; esac
 done
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY-PASSIVE}
-exec "$home/runtime/bin/java" -Xss8m -Dflowrt.testNatives="$home/test/natives" \
+# flowrt.testClasspath: the classpath of the JVMs that process tests start (JUnit's own is its jar).
+exec "$home/runtime/bin/java" -Xss8m -Dflowrt.testNatives="$home/test/natives" -Dflowrt.testClasspath="$classpath" \
   -jar "$home/test/junit-console.jar" execute --disable-banner --details=summary --details-theme=ascii \
   --class-path "$classpath" "$@"
 EOF

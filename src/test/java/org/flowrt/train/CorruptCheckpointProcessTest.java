@@ -42,7 +42,7 @@ class CorruptCheckpointProcessTest {
 
     Path png = dir.resolve("out.png");
     Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xss8m",
-        "-XX:ErrorFile=" + dir.resolve("hs_err_pid%p.log"), "-cp", System.getProperty("java.class.path"), "org.flowrt.cli.Main",
+        "-XX:ErrorFile=" + dir.resolve("hs_err_pid%p.log"), "-cp", org.flowrt.testing.TestProcesses.classpath(), "org.flowrt.cli.Main",
         "sample", "--checkpoint", bad.toString(), "--out", png.toString(), "--count", "2", "--backend", "cpu")
         .directory(dir.toFile()).redirectErrorStream(false).start();
     process.getOutputStream().close();

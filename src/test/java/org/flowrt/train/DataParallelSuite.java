@@ -129,6 +129,36 @@ public abstract class DataParallelSuite {
   }
 
   @Test
+  void aNonFiniteLossOnOneRankIsSkippedByEveryRankAndEndsThemInTheSameStep() throws Exception {
+    // Rank 1's shard holds a NaN pixel: the summed loss and gradients are NaN on both ranks, so both
+    // skip every step, keep their parameters, and diverge together (no rank left waiting in a sum).
+    List<String> outcomes = ThreadRanks.run(2, job -> {
+      InMemoryDataset data = images();
+      try (Backend be = open.get(); Collective ranks = deviceSums.apply(be, job); Glow glow = new Glow(be, CFG, SEED);
+          Trainer trainer = new Trainer(glow, settings(SHARD * 2), ranks)) {
+        BatchLoader.Shard shard = BatchLoader.Shard.of(SHARD * 2, ranks.rank(), ranks.size());
+        try (BatchLoader loader = new BatchLoader(data, shard, 8, SEED, 0)) {
+          float[] x = loader.make(0).images();
+          try (DeviceBuffer init = be.uploadNew(x)) {
+            glow.initialize(init, null, shard.count(), ranks);
+          }
+          if (ranks.rank() == 1) x[x.length / 3] = Float.NaN;
+          float[] before = be.downloadFloats(glow.parameters().values());
+          for (int attempt = 1; ; attempt++)
+            try (DeviceBuffer b = be.uploadNew(x)) {
+              Trainer.StepResult r = trainer.step(b, shard.count());
+              assertTrue(r.skipped() && Double.isNaN(r.bpd()), "attempt " + attempt + " is skipped on rank " + ranks.rank());
+            } catch (Trainer.DivergedException e) {
+              assertArrayEquals(before, be.downloadFloats(glow.parameters().values()), "no skipped step changed anything");
+              return "diverged at attempt " + attempt + ", step " + trainer.step();
+            }
+        }
+      }
+    });
+    assertEquals(List.of("diverged at attempt 5, step 0", "diverged at attempt 5, step 0"), outcomes);
+  }
+
+  @Test
   void ranksThatDriftApartAreStoppedNamingTheStep() throws Exception {
     List<String> messages = ThreadRanks.run(2, job -> {
       try (Backend be = open.get(); Collective ranks = deviceSums.apply(be, job); Glow glow = new Glow(be, CFG, SEED);
