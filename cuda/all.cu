@@ -3,6 +3,7 @@
 // this folder must be listed here (KernelSourcesTest checks).
 #include "actnorm.cu"
 #include "conditional.cu"
+#include "conv_taps.cu"
 #include "coupling.cu"
 #include "dense.cu"
 #include "edge_bias.cu"

@@ -63,6 +63,13 @@ class CpuBackendTest {
       super(TestBackends.cpu());
     }
   }
+  @Nested
+  class ConvTaps extends org.flowrt.ops.ConvTapsSuite {
+    ConvTaps() {
+      super(TestBackends.cpu());
+    }
+  }
+
 
   @Nested
   class Prior extends PriorSuite {

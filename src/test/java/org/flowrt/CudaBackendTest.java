@@ -82,6 +82,13 @@ class CudaBackendTest {
       super(TestBackends.cuda());
     }
   }
+  @Nested
+  class ConvTaps extends org.flowrt.ops.ConvTapsSuite {
+    ConvTaps() {
+      super(TestBackends.cuda());
+    }
+  }
+
 
   @Nested
   class Prior extends PriorSuite {

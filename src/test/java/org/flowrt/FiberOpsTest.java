@@ -63,6 +63,13 @@ class FiberOpsTest {
       super(TestBackends.fibers(TestBackends.fiberOrder()));
     }
   }
+  @Nested
+  class ConvTaps extends org.flowrt.ops.ConvTapsSuite {
+    ConvTaps() {
+      super(TestBackends.fibers(TestBackends.fiberOrder()));
+    }
+  }
+
 
   @Nested
   class Prior extends PriorSuite {

@@ -22,7 +22,10 @@ import org.junit.jupiter.api.Test;
 public abstract class ConvSuite extends OpSuite {
   static final List<ConvShape> SHAPES = List.of(new ConvShape(1, 5, 7, 6, 7, 3), new ConvShape(2, 6, 4, 4, 12, 3),
       new ConvShape(3, 12, 3, 5, 96, 1), new ConvShape(2, 3, 1, 1, 6, 3), new ConvShape(1, 4, 1, 5, 3, 3),
-      new ConvShape(2, 48, 4, 2, 6, 3));
+      new ConvShape(2, 48, 4, 2, 6, 3),
+      // Few output channels and few input channels: the CPU backend runs these as 1×1 convolutions
+      // of the taps (TapsConvolution), the GPU direct.
+      new ConvShape(2, 7, 5, 3, 4, 3), new ConvShape(3, 2, 6, 5, 9, 3));
 
   protected ConvSuite(Backend be) {
     super(be);
@@ -54,7 +57,8 @@ public abstract class ConvSuite extends OpSuite {
   @Test
   void gradientsMatchFiniteDifferences() {
     Rand r = new Rand(52);
-    for (ConvShape s : List.of(new ConvShape(2, 3, 4, 5, 4, 3), new ConvShape(1, 5, 3, 3, 6, 1), new ConvShape(1, 2, 1, 2, 3, 3))) {
+    for (ConvShape s : List.of(new ConvShape(2, 3, 4, 5, 4, 3), new ConvShape(1, 5, 3, 3, 6, 1), new ConvShape(1, 2, 1, 2, 3, 3),
+        new ConvShape(2, 7, 4, 5, 4, 3), new ConvShape(2, 2, 5, 4, 7, 3))) {
       boolean edge = s.kernelSize() == 3;
       double[] x = d(r.normal(s.inputCount(), 1)), w = d(r.normal(s.weightCount(), 0.3));
       double[] we = edge ? d(r.normal(9L * s.outChannels(), 0.3)) : null;

@@ -30,7 +30,7 @@ import org.flowrt.backend.RawMemory;
 public final class CpuBackend implements Backend {
   private final MemoryPool pool = new MemoryPool(new HostMemory());
   private final Map<Kernel, Long> launchers = new EnumMap<>(Kernel.class);
-  private final Map<ConvShape, DnnlConvolution> convolutions = new HashMap<>();
+  private final Map<ConvShape, CpuConvolution> convolutions = new HashMap<>();
   private final KernelArgs args = new KernelArgs();
   private final HostGeometry geometry;
   private final FiberOrder order;
@@ -177,24 +177,27 @@ public final class CpuBackend implements Backend {
   public Convolution convolution(ConvShape shape) {
     checkOpen();
     if (dnnl == null) dnnl = new DnnlEngine();
-    return convolutions.computeIfAbsent(shape, s -> new DnnlConvolution(dnnl, pool, s));
+    return convolutions.computeIfAbsent(shape, s -> {
+      org.flowrt.backend.ConvTaps.Side side = TapsConvolution.sideFor(s);
+      return side == null ? new DnnlConvolution(dnnl, pool, s) : new TapsConvolution(this, dnnl, pool, s, side);
+    });
   }
 
   private void checkOpen() {
     if (closed) throw new IllegalStateException("CPU backend used after close");
   }
 
-  /** This backend's convolution scratch (oneDNN's reorder buffers per pass), for the planner. */
+  /** This backend's convolution scratch (oneDNN's reorder buffers, the taps buffers) per pass, for the planner. */
   @Override
   public ConvScratch convScratch() {
-    return (shape, pass) -> ((DnnlConvolution) convolution(shape)).scratchBytes(pass);
+    return (shape, pass) -> ((CpuConvolution) convolution(shape)).scratchBytes(pass);
   }
 
   @Override
   public void close() {
     if (closed) return;
     closed = true;
-    convolutions.values().forEach(DnnlConvolution::close);
+    convolutions.values().forEach(CpuConvolution::close);
     convolutions.clear();
     if (dnnl != null) dnnl.close();
     args.close();

@@ -1,0 +1,160 @@
+package org.flowrt.backend.cpu;
+
+import org.flowrt.backend.Backend;
+import org.flowrt.backend.ConvScratch;
+import org.flowrt.backend.ConvShape;
+import org.flowrt.backend.ConvTaps;
+import org.flowrt.backend.ConvTaps.Side;
+import org.flowrt.backend.DType;
+import org.flowrt.backend.DeviceBuffer;
+import org.flowrt.backend.MemoryPool;
+
+/**
+ * A K×K convolution with few channels on one side, run as a 1×1 oneDNN convolution with K² times
+ * those channels plus the shifts of cuda/conv_taps.cu. oneDNN's direct K×K kernels vectorize over
+ * channels and waste most of their work on 2–4 channels; its 1×1 kernels are GEMMs. Measured for
+ * config A's shapes: 128 → 4 channels at 16×16, batch 64, takes 6.0 / 3.4 / 4.2 ms (forward /
+ * backward data / backward filter) direct and 3.2 / 2.8 / 3.1 ms recast; the backward passes of
+ * 2 → 128 channels 4.5 / 3.9 ms direct and 1.2 / 1.5 ms recast.
+ *
+ * <ul>
+ *   <li>{@link Side#OUTPUT} (few output channels, all three passes): y = gather(conv1×1(W′, x)), W′ the
+ *       weights transposed to [O·K²][I]; dx = conv1×1ᵀ(W′, spread(dy)); dW = transpose(conv1×1
+ *       filter gradient of (x, spread(dy))).
+ *   <li>{@link Side#INPUT} (few input channels, the two backward passes; its forward is as fast
+ *       direct): im2col = spread(x) and the weights [O][I·K²] as they are: dx = gather(conv1×1ᵀ(W,
+ *       dy)), dW = conv1×1 filter gradient of (im2col, dy).
+ * </ul>
+ */
+final class TapsConvolution implements CpuConvolution {
+  /**
+   * The recast side's channels × K² at most these. Measured on config A's shapes (batch 64, 2 AVX2
+   * cores, oneDNN's 1×1 as a GEMM on plain activations): 128 → 4 and 128 → 8 outputs gain (4.5 → 2.8
+   * ms for the three passes at 8×8), 128 → 16 does not; 2 inputs gain (10.1 → 4.2 ms at 16×16), 4
+   * break even, 6 lose (3×32×32 images trained 3–6 % slower with them recast).
+   */
+  static final int MAX_OUTPUT_TAP_CHANNELS = 72;
+  static final int MAX_INPUT_TAP_CHANNELS = 36;
+
+  /** The side to recast for this shape, or null to run it direct. */
+  static Side sideFor(ConvShape s) {
+    if (s.kernelSize() == 1) return null;
+    int taps = s.kernelSize() * s.kernelSize();
+    boolean out = s.outChannels() * taps <= MAX_OUTPUT_TAP_CHANNELS, in = s.inChannels() * taps <= MAX_INPUT_TAP_CHANNELS;
+    if (out == in) return null;  // neither, or both small: nothing to gain
+    return out ? Side.OUTPUT : Side.INPUT;
+  }
+
+  private final Backend be;
+  private final MemoryPool pool;
+  private final ConvShape shape;
+  private final Side side;
+  private final DnnlConvolution direct;
+  private final DnnlConvolution pointwise;
+  private final int taps;
+
+  TapsConvolution(Backend be, DnnlEngine dnnl, MemoryPool pool, ConvShape s, Side side) {
+    this.be = be;
+    this.pool = pool;
+    this.shape = s;
+    this.side = side;
+    this.taps = s.kernelSize() * s.kernelSize();
+    pointwise = new DnnlConvolution(dnnl, pool, side == Side.OUTPUT
+        ? new ConvShape(s.batch(), s.inChannels(), s.height(), s.width(), s.outChannels() * taps, 1)
+        : new ConvShape(s.batch(), s.inChannels() * taps, s.height(), s.width(), s.outChannels(), 1));
+    direct = side == Side.INPUT ? new DnnlConvolution(dnnl, pool, s) : null;
+  }
+
+  @Override
+  public ConvShape shape() {
+    return shape;
+  }
+
+  /** Elements of the taps tensor: [N, channels·K², H, W] of the recast side. */
+  private long tapsCount() {
+    return (long) shape.batch() * taps * shape.height() * shape.width() * (side == Side.OUTPUT ? shape.outChannels() : shape.inChannels());
+  }
+
+  private DeviceBuffer scratch(long count) {
+    return DeviceBuffer.allocate(pool, DType.F32, count);
+  }
+
+  private void gather(DeviceBuffer t, int channels, DeviceBuffer y) {
+    ConvTaps.gather(be, t, shape.batch(), channels, shape.height(), shape.width(), shape.kernelSize(), side, y);
+  }
+
+  private void spread(DeviceBuffer y, int channels, DeviceBuffer t) {
+    ConvTaps.spread(be, y, shape.batch(), channels, shape.height(), shape.width(), shape.kernelSize(), side, t);
+  }
+
+  @Override
+  public void forward(DeviceBuffer x, DeviceBuffer w, DeviceBuffer y) {
+    checkBuffers(x, w, y);
+    if (side == Side.INPUT) {
+      direct.forward(x, w, y);
+      return;
+    }
+    try (DeviceBuffer wt = scratch(shape.weightCount()); DeviceBuffer t = scratch(tapsCount())) {
+      ConvTaps.transpose(be, w, shape.outChannels(), shape.inChannels(), taps, wt);
+      pointwise.forward(x, wt, t);
+      gather(t, shape.outChannels(), y);
+    }
+  }
+
+  @Override
+  public void backwardData(DeviceBuffer dy, DeviceBuffer w, DeviceBuffer dx) {
+    checkBuffers(dx, w, dy);
+    if (side == Side.OUTPUT) {
+      try (DeviceBuffer wt = scratch(shape.weightCount()); DeviceBuffer g = scratch(tapsCount())) {
+        ConvTaps.transpose(be, w, shape.outChannels(), shape.inChannels(), taps, wt);
+        spread(dy, shape.outChannels(), g);
+        pointwise.backwardData(g, wt, dx);
+      }
+    } else {
+      try (DeviceBuffer dcols = scratch(tapsCount())) {
+        pointwise.backwardData(dy, w, dcols);
+        gather(dcols, shape.inChannels(), dx);
+      }
+    }
+  }
+
+  @Override
+  public void backwardFilter(DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dw) {
+    checkBuffers(x, dw, dy);
+    if (side == Side.OUTPUT) {
+      try (DeviceBuffer g = scratch(tapsCount()); DeviceBuffer dwt = scratch(shape.weightCount())) {
+        spread(dy, shape.outChannels(), g);
+        pointwise.backwardFilter(x, g, dwt);
+        ConvTaps.transpose(be, dwt, shape.outChannels(), taps, shape.inChannels(), dw);
+      }
+    } else {
+      try (DeviceBuffer cols = scratch(tapsCount())) {
+        spread(x, shape.inChannels(), cols);
+        pointwise.backwardFilter(cols, dy, dw);
+      }
+    }
+  }
+
+  /** The pool buffers of each pass in the order taken above, then the 1×1 (or direct) convolution's own. */
+  @Override
+  public long[] scratchBytes(ConvScratch.Pass pass) {
+    long tapsBytes = tapsCount() * 4, weightBytes = shape.weightCount() * 4;
+    long[] mine = switch (side) {
+      case OUTPUT -> switch (pass) {
+        case FORWARD, BACKWARD_DATA -> new long[] {weightBytes, tapsBytes};
+        case BACKWARD_FILTER -> new long[] {tapsBytes, weightBytes};
+      };
+      case INPUT -> pass == ConvScratch.Pass.FORWARD ? new long[0] : new long[] {tapsBytes};
+    };
+    long[] inner = (side == Side.INPUT && pass == ConvScratch.Pass.FORWARD ? direct : pointwise).scratchBytes(pass);
+    long[] all = java.util.Arrays.copyOf(mine, mine.length + inner.length);
+    System.arraycopy(inner, 0, all, mine.length, inner.length);
+    return all;
+  }
+
+  @Override
+  public void close() {
+    pointwise.close();
+    if (direct != null) direct.close();
+  }
+}

@@ -1,0 +1,37 @@
+package org.flowrt.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import org.flowrt.backend.ConvShape;
+import org.flowrt.backend.ConvTaps.Side;
+import org.flowrt.testing.TestBackends;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Which convolutions the CPU backend recasts as 1×1 convolutions of taps (their results are checked
+ * against the float64 reference by ConvSuite, whose shapes include both sides).
+ */
+class TapsConvolutionTest {
+  @Test
+  void configAsFewChannelConvolutionsAreRecastAndTheOthersAreNot() {
+    assertEquals(Side.OUTPUT, TapsConvolution.sideFor(new ConvShape(64, 128, 16, 16, 4, 3)), "zero-conv, 4 outputs");
+    assertEquals(Side.INPUT, TapsConvolution.sideFor(new ConvShape(64, 2, 16, 16, 128, 3)), "first conv, 2 inputs");
+    assertEquals(Side.INPUT, TapsConvolution.sideFor(new ConvShape(64, 4, 8, 8, 128, 3)), "first conv, 4 inputs");
+    assertEquals(Side.OUTPUT, TapsConvolution.sideFor(new ConvShape(64, 128, 8, 8, 8, 3)), "zero-conv, 8 outputs");
+    // measured no gain or slower recast
+    assertNull(TapsConvolution.sideFor(new ConvShape(64, 128, 4, 4, 16, 3)), "zero-conv, 16 outputs");
+    assertNull(TapsConvolution.sideFor(new ConvShape(16, 6, 16, 16, 128, 3)), "first conv, 6 inputs");
+    assertNull(TapsConvolution.sideFor(new ConvShape(64, 128, 16, 16, 128, 1)), "1×1");
+    assertNull(TapsConvolution.sideFor(new ConvShape(1, 2, 3, 3, 2, 3)), "both sides small");
+  }
+
+  @Test
+  void convSuitesShapesTakeBothPaths() {
+    var be = TestBackends.cpu();
+    assertInstanceOf(TapsConvolution.class, be.convolution(new ConvShape(2, 7, 5, 3, 4, 3)));
+    assertInstanceOf(TapsConvolution.class, be.convolution(new ConvShape(3, 2, 6, 5, 9, 3)));
+    assertInstanceOf(DnnlConvolution.class, be.convolution(new ConvShape(2, 6, 4, 4, 12, 3)));
+  }
+}
