@@ -59,6 +59,54 @@ extern "C" __global__ void actnorm_inverse(const float* y, const float* bias, co
 }
 FLOWRT_HOST_KERNEL(actnorm_inverse)
 
+// v where keep, else +0 — by masking v's bits: host compilers turn `keep ? v : 0` into a branch,
+// which mispredicts on every other value of a ReLU's random signs.
+FLOWRT_DEVICE float keep_or_zero(bool keep, float v) {
+  uint32_t bits;
+  memcpy(&bits, &v, sizeof bits);
+  bits &= 0u - (uint32_t)keep;
+  memcpy(&v, &bits, sizeof bits);
+  return v;
+}
+
+// One element of actnorm_backward: dx (and, with Rebuild, the rebuilt input) and the two sums' terms.
+// Rebuild is a template argument and relu a mask, so a lane's code has no branch.
+template <bool Rebuild>
+FLOWRT_DEVICE void actnorm_backward_element(const float* y, const float* dy, long long i, int relu, float scale,
+                                            float inv_scale, float b, float* dx, float* x_rebuilt, double* sum,
+                                            double* sum_y) {
+  float yv = y[i];
+  float g = keep_or_zero((relu == 0) | !(yv <= 0.f), dy[i]);
+  dx[i] = g * scale;
+  if (Rebuild) x_rebuilt[i] = yv * inv_scale - b;
+  *sum += g;
+  *sum_y += (double)g * yv;
+}
+
+#define ACTNORM_LANES 8
+
+// Planes n_begin … n_end − 1 of channel c. A thread's elements go round-robin into ACTNORM_LANES
+// float64 partial sums, added in lane order by the caller: independent add chains for the host's
+// out-of-order core, in a fixed order. Measured on 64×128×16×16 values, 2 threads: 7.1 ms with a
+// branch for the ReLU mask and one ordered sum, 3.0 ms without the branch, 2.5 ms with 8 lanes.
+template <bool Rebuild>
+FLOWRT_DEVICE void actnorm_backward_planes(const float* y, const float* dy, int relu, float scale, float inv_scale,
+                                           float b, long long n_begin, long long n_end, int C, int c, int HW,
+                                           float* dx, float* x_rebuilt, double* lane_dy, double* lane_dyy) {
+  for (long long n = n_begin; n < n_end; n++) {
+    long long base = (n * C + c) * HW;
+    IndexRange r = block_range(HW);
+    long long p = r.begin;
+    for (; p + (ACTNORM_LANES - 1) * r.step < r.end; p += ACTNORM_LANES * r.step)
+      for (int j = 0; j < ACTNORM_LANES; j++)
+        actnorm_backward_element<Rebuild>(y, dy, base + p + j * r.step, relu, scale, inv_scale, b, dx, x_rebuilt,
+                                          &lane_dy[j], &lane_dyy[j]);
+    for (int j = 0; p < r.end; p += r.step, j++)
+      actnorm_backward_element<Rebuild>(y, dy, base + p, relu, scale, inv_scale, b, dx, x_rebuilt, &lane_dy[j],
+                                        &lane_dyy[j]);
+  }
+}
+
 // Grid: x = chunk of the N samples, y = channel. dy' = dy, or 0 where relu && y <= 0.
 // dx = dy'·exp(k·logs). x_rebuilt (may alias y, may be null) = y·exp(-k·logs) - bias.
 // dx may alias dy.
@@ -70,18 +118,17 @@ extern "C" __global__ void actnorm_backward(const float* y, const float* dy, con
   float scale = expf(k * logs[c]);
   float inv_scale = expf(-k * logs[c]);
   float b = bias[c];
+  double lane_dy[ACTNORM_LANES] = {0}, lane_dyy[ACTNORM_LANES] = {0};
+  if (x_rebuilt != nullptr)
+    actnorm_backward_planes<true>(y, dy, relu, scale, inv_scale, b, n_begin, n_end, C, c, HW, dx, x_rebuilt, lane_dy,
+                                  lane_dyy);
+  else
+    actnorm_backward_planes<false>(y, dy, relu, scale, inv_scale, b, n_begin, n_end, C, c, HW, dx, x_rebuilt, lane_dy,
+                                   lane_dyy);
   double s_dy = 0.0, s_dyy = 0.0;
-  for (long long n = n_begin; n < n_end; n++) {
-    long long base = (n * C + c) * HW;
-    IndexRange r = block_range(HW);
-    for (long long p = r.begin; p < r.end; p += r.step) {
-      float yv = y[base + p];
-      float g = relu && yv <= 0.f ? 0.f : dy[base + p];
-      s_dy += g;
-      s_dyy += (double)g * yv;
-      dx[base + p] = g * scale;
-      if (x_rebuilt != nullptr) x_rebuilt[base + p] = yv * inv_scale - b;
-    }
+  for (int j = 0; j < ACTNORM_LANES; j++) {
+    s_dy += lane_dy[j];
+    s_dyy += lane_dyy[j];
   }
   s_dy = block_sum(s_dy);
   s_dyy = block_sum(s_dyy);
