@@ -98,6 +98,44 @@ public abstract class ActNormSuite extends OpSuite {
     }
   }
 
+  /**
+   * The backward's closed form in float64 on planes large enough for every path of the kernel's
+   * loop: its 8-lane main loop and tail with the GPU's 256 threads per block (50×50 = 2,500 values
+   * per plane) as on the host (odd 7×9 planes). dy' = dy masked by the ReLU; dx = dy'·e^(k·logs);
+   * dbias = e^(k·logs)·Σdy'; dlogs = k·Σdy'·y (no log-det term with the ReLU).
+   */
+  @Test
+  void backwardMatchesItsClosedFormOnLargeAndOddPlanes() {
+    Rand r = new Rand(15);
+    for (Nchw s : List.of(new Nchw(2, 3, 50, 50), new Nchw(3, 5, 7, 9)))
+      for (boolean relu : new boolean[] {false, true}) {
+        float[] x = r.normal(s.count(), 1.0), b = r.normal(s.c(), 0.5), l = r.normal(s.c(), 0.2), dy = r.normal(s.count(), 1.0);
+        DeviceBuffer y = floats(s.count()), dx = floats(s.count()), db = floats(s.c()), dl = floats(s.c());
+        DeviceBuffer bb = up(b), lb = up(l), rebuilt = floats(s.count());
+        ActNormOps.forward(be, up(x), bb, lb, K, relu, s, y, null);
+        ActNormOps.backward(be, y, up(dy), bb, lb, K, relu, s, dx, rebuilt, null, db, dl);
+        float[] yv = down(y);
+        double[] edx = new double[(int) s.count()], edb = new double[s.c()], edl = new double[s.c()];
+        for (int n = 0; n < s.n(); n++)
+          for (int c = 0; c < s.c(); c++) {
+            double scale = Math.exp(K * l[c]);
+            for (int p = 0; p < s.h() * s.w(); p++) {
+              int i = (n * s.c() + c) * s.h() * s.w() + p;
+              double g = relu && yv[i] <= 0 ? 0 : dy[i];
+              edx[i] = g * scale;
+              edb[c] += scale * g;
+              edl[c] += K * g * yv[i];
+            }
+          }
+        String what = "actnorm" + (relu ? "+relu" : "") + " backward " + s;
+        // dx: one float32 product. The sums: ≤ 5,000 float32 terms added in float64 (any order).
+        Check.close(what + " dx", edx, down(dx), 1e-6, 1e-6);
+        Check.close(what + " dbias", edb, down(db), 1e-5, 1e-5);
+        Check.close(what + " dlogs", edl, down(dl), 1e-5, 1e-5);
+        if (!relu) Check.close(what + " rebuilt input", d(x), down(rebuilt), 1e-5, 2e-6);
+      }
+  }
+
   @Test
   void dataDependentInitNormalizesEachChannel() {
     Rand r = new Rand(15);
