@@ -13,7 +13,6 @@ import org.flowrt.backend.Backend;
 import org.flowrt.backend.DeviceBuffer;
 import org.flowrt.dist.Collective;
 import org.flowrt.dist.Mpi;
-import org.flowrt.dist.MpiCollective;
 import org.flowrt.glow.BackwardMode;
 import org.flowrt.glow.Glow;
 import org.flowrt.glow.GlowConfig;
@@ -73,18 +72,9 @@ final class BenchOneCommand implements Callable<Integer> {
    * `train`; rank 0 reports the job's images/s (all ranks' images) and the gradient sum's time.
    */
   @Override
-  public Integer call() throws IOException {
+  public Integer call() throws Exception {
     distributedOption.validate();
-    Mpi mpi = distributedOption.start();
-    if (mpi == null) return measure(null);
-    try {
-      return measure(mpi);
-    } catch (RuntimeException | IOException e) {
-      if (mpi.size() > 1) DistributedOption.abortJob(mpi, e, System.err);
-      throw e;
-    } finally {
-      mpi.finish();
-    }
+    return distributedOption.run(this::measure);
   }
 
   private Integer measure(Mpi mpi) throws IOException {
@@ -104,8 +94,7 @@ final class BenchOneCommand implements Callable<Integer> {
     TrainSettings settings = TrainSettings.defaults(batch * ranksCount, 1).withWarmupImages(0).with(OptimizerKind.ADAMAX, lr, 0, 0, mode, 1);
     SplittableRandom random = new SplittableRandom(7 + (mpi == null ? 0 : mpi.rank()));
     Map<String, Object> r = new LinkedHashMap<>();
-    try (Backend be = backendOption.open(mpi == null ? 0 : Mpi.localRank());
-        Collective ranks = mpi == null ? Collective.SINGLE : new MpiCollective(mpi, be);
+    try (Backend be = DistributedOption.openBackend(backendOption, mpi); Collective ranks = DistributedOption.ranks(mpi, be);
         Glow glow = new Glow(be, cfg, 1); Trainer trainer = new Trainer(glow, settings, ranks)) {
       try (DeviceBuffer x = be.uploadNew(images(cfg, random))) {
         glow.initialize(x, null, batch, ranks);

@@ -1,7 +1,11 @@
 package org.flowrt.cli;
 
 import java.io.PrintStream;
+import org.flowrt.backend.Backend;
+import org.flowrt.dist.Collective;
 import org.flowrt.dist.Mpi;
+import org.flowrt.dist.MpiCollective;
+import org.flowrt.train.Trainer;
 import picocli.CommandLine.Option;
 
 /**
@@ -26,16 +30,51 @@ final class DistributedOption {
   }
 
   /** The MPI world to join, or null to run alone. */
-  Mpi start() {
+  private Mpi start() {
     if (distributed.equals("off") || !Mpi.launched()) return null;
     return Mpi.start();
+  }
+
+  /** A command's work, alone (mpi null) or as one rank of an MPI job. */
+  interface Job {
+    Integer run(Mpi mpi) throws Exception;
+  }
+
+  /**
+   * Runs the job alone or as one rank. An error on one rank ends the whole job at once (the other
+   * ranks may be waiting for this one); a divergence is seen by every rank in the same step, from
+   * the same summed loss, and each ends normally. MPI ends with the job.
+   */
+  Integer run(Job job) throws Exception {
+    Mpi mpi = start();
+    if (mpi == null) return job.run(null);
+    try {
+      return job.run(mpi);
+    } catch (Trainer.DivergedException e) {
+      throw e;
+    } catch (Exception e) {
+      if (mpi.size() > 1) abortJob(mpi, e, System.err);
+      throw e;
+    } finally {
+      mpi.finish();
+    }
+  }
+
+  /** This process's backend: in an MPI job, the GPU of its local rank. */
+  static Backend openBackend(BackendOption option, Mpi mpi) {
+    return option.open(mpi == null ? 0 : Mpi.localRank());
+  }
+
+  /** The job's ranks on this backend: one process alone, else MPI (+ NCCL on the CUDA backend). */
+  static Collective ranks(Mpi mpi, Backend be) {
+    return mpi == null ? Collective.SINGLE : new MpiCollective(mpi, be);
   }
 
   /**
    * Ends the whole job after an error on this rank: the other ranks may be waiting for this one in
    * a sum, and would otherwise wait forever. Prints the error first, naming the rank.
    */
-  static void abortJob(Mpi mpi, Exception e, PrintStream err) {
+  private static void abortJob(Mpi mpi, Exception e, PrintStream err) {
     String message = Main.userMessage(e);
     String where = "rank " + mpi.rank() + " of " + mpi.size();
     if (message != null) {

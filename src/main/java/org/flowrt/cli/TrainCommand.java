@@ -15,7 +15,6 @@ import org.flowrt.data.Datasets;
 import org.flowrt.data.ImageDataset;
 import org.flowrt.dist.Collective;
 import org.flowrt.dist.Mpi;
-import org.flowrt.dist.MpiCollective;
 import org.flowrt.glow.BackwardMode;
 import org.flowrt.glow.Glow;
 import org.flowrt.glow.GlowConfig;
@@ -151,26 +150,11 @@ final class TrainCommand implements Callable<Integer> {
     return spec.commandLine().getParseResult().hasMatchedOption(option);
   }
 
-  /**
-   * Alone, or as one rank of an MPI job. An error on one rank ends the whole job at once (the other
-   * ranks may be waiting for this one); a divergence is seen by every rank in the same step, from
-   * the same summed loss, and each ends normally.
-   */
+  /** Alone, or as one rank of an MPI job ({@link DistributedOption#run}). */
   @Override
   public Integer call() throws Exception {
     validate();
-    Mpi mpi = distributedOption.start();
-    if (mpi == null) return train(null);
-    try {
-      return train(mpi);
-    } catch (Trainer.DivergedException e) {
-      throw e;
-    } catch (Exception e) {
-      if (mpi.size() > 1) DistributedOption.abortJob(mpi, e, System.err);
-      throw e;
-    } finally {
-      mpi.finish();
-    }
+    return distributedOption.run(this::train);
   }
 
   private Integer train(Mpi mpi) throws Exception {
@@ -211,8 +195,7 @@ final class TrainCommand implements Callable<Integer> {
     }
     Files.createDirectories(out);
     if (leader) removeStaleTemporaries(out);
-    try (Backend be = backendOption.open(mpi == null ? 0 : Mpi.localRank());
-        Collective ranks = mpi == null ? Collective.SINGLE : new MpiCollective(mpi, be)) {
+    try (Backend be = DistributedOption.openBackend(backendOption, mpi); Collective ranks = DistributedOption.ranks(mpi, be)) {
       // Records of enums hash by identity, which differs between processes: compare their text.
       if (!ranks.agree(java.util.Objects.hash(cfg.toString(), settings.toString(), train.size(), test.size())))
         throw new IllegalArgumentException("the ranks of this job were given different model, training or data options:"

@@ -103,7 +103,8 @@ final class TrainingSession {
     try (BatchLoader loader = new BatchLoader(train, shard, glow.config().nBits(), trainer.settings().seed(), trainer.step())) {
       while (trainer.step() < stepLimit) {
         double elapsed = (System.nanoTime() - start) / 1e9;
-        if (leaderSays(elapsed >= budgetSeconds)) break;  // rank 0's clock is the job's
+        // With a time budget, rank 0's clock is the job's; a step or epoch budget every rank counts alike.
+        if (budgetSeconds < Double.POSITIVE_INFINITY && leaderSays(elapsed >= budgetSeconds)) break;
         BatchLoader.Batch b = loader.next();
         Trainer.StepResult r;
         be.memory().resetPeak();

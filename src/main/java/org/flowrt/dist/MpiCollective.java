@@ -48,10 +48,10 @@ public final class MpiCollective implements Collective {
 
   @Override
   public void sumOnDevice(DeviceBuffer values) {
-    values.require(DType.F32, values.count(), "all-reduced buffer");
     if (nccl != null) {
       nccl.sumInPlace(values);
     } else {
+      values.require(DType.F32, values.count(), "all-reduced buffer");
       be.synchronize();  // the kernels that wrote the buffer have finished
       mpi.sumFloats(values.address(), values.count());
     }

@@ -1,7 +1,6 @@
 package org.flowrt.testing;
 
 import org.flowrt.backend.Backend;
-import org.flowrt.backend.DeviceBuffer;
 import org.flowrt.backend.cuda.CudaBackend;
 import org.flowrt.backend.cuda.NcclCommunicator;
 import org.flowrt.dist.Collective;
@@ -24,41 +23,6 @@ public final class NcclRanks {
     byte[] id = new byte[shared.length];
     for (int i = 0; i < id.length; i++) id[i] = (byte) shared[i];
     NcclCommunicator nccl = new NcclCommunicator((CudaBackend) be, job.rank(), job.size(), id);
-    return new Collective() {
-      @Override
-      public int rank() {
-        return job.rank();
-      }
-
-      @Override
-      public int size() {
-        return job.size();
-      }
-
-      @Override
-      public void sum(double[] values) {
-        job.sum(values);
-      }
-
-      @Override
-      public void sumOnDevice(DeviceBuffer values) {
-        nccl.sumInPlace(values);
-      }
-
-      @Override
-      public boolean agree(long value) {
-        return job.agree(value);
-      }
-
-      @Override
-      public void barrier() {
-        job.barrier();
-      }
-
-      @Override
-      public void close() {
-        nccl.close();
-      }
-    };
+    return ThreadRanks.withDeviceSums(job, nccl::sumInPlace, nccl::close);
   }
 }

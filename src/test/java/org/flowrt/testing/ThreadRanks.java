@@ -98,7 +98,7 @@ public final class ThreadRanks {
 
       @Override
       public void sumOnDevice(DeviceBuffer values) {
-        throw new UnsupportedOperationException("use sumOnDevice(backend, buffer)");
+        throw new UnsupportedOperationException("device sums need a backend: use ThreadRanks.on(backend, rank)");
       }
 
       @Override
@@ -121,6 +121,22 @@ public final class ThreadRanks {
 
   /** A rank of a job whose device sums go through `be` (each rank has its own backend). */
   public static Collective on(Backend be, Collective rank) {
+    return withDeviceSums(rank, values -> {
+      float[] mine = be.downloadFloats(values);
+      // Sum in float32, rank by rank, through float64 slots that hold float32 values exactly.
+      double[] asDoubles = new double[mine.length];
+      float[] total = new float[mine.length];
+      for (int owner = 0; owner < rank.size(); owner++) {
+        for (int i = 0; i < mine.length; i++) asDoubles[i] = owner == rank.rank() ? mine[i] : 0;
+        rank.sum(asDoubles);
+        for (int i = 0; i < mine.length; i++) total[i] += (float) asDoubles[i];
+      }
+      be.upload(total, values);
+    }, () -> {});
+  }
+
+  /** `rank` with its device sums done by `sum`, and `close` run on close (host sums, agreement and barriers as `rank`'s). */
+  public static Collective withDeviceSums(Collective rank, java.util.function.Consumer<DeviceBuffer> sum, Runnable close) {
     return new Collective() {
       @Override
       public int rank() {
@@ -139,16 +155,7 @@ public final class ThreadRanks {
 
       @Override
       public void sumOnDevice(DeviceBuffer values) {
-        float[] mine = be.downloadFloats(values);
-        // Sum in float32, rank by rank, through float64 slots that hold float32 values exactly.
-        double[] asDoubles = new double[mine.length];
-        float[] total = new float[mine.length];
-        for (int owner = 0; owner < rank.size(); owner++) {
-          for (int i = 0; i < mine.length; i++) asDoubles[i] = owner == rank.rank() ? mine[i] : 0;
-          rank.sum(asDoubles);
-          for (int i = 0; i < mine.length; i++) total[i] += (float) asDoubles[i];
-        }
-        be.upload(total, values);
+        sum.accept(values);
       }
 
       @Override
@@ -162,7 +169,9 @@ public final class ThreadRanks {
       }
 
       @Override
-      public void close() {}
+      public void close() {
+        close.run();
+      }
     };
   }
 }
