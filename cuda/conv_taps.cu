@@ -9,48 +9,67 @@
 //   batched_transpose y[b, j, i] = x[b, i, j]: weights [O][I][K²] ↔ [O][K²][I]       2 floats/element
 // sign +1 (output side): y = taps_gather(conv1×1(W', x)), W'[o·K² + tap][i] = W[o][i][tap].
 // sign −1 (input side): taps_spread(x) is im2col, and y = conv1×1(W, im2col(x)) with W as it is.
-// Pure data movement and adds. Checked by ConvTapsSuite against float64 index-by-index references
+// Both work line by line (an image row), each tap's valid run as one contiguous loop, so the host
+// build copies and adds whole vectors instead of testing every pixel. Pure data movement and adds. Checked by ConvTapsSuite against float64 index-by-index references
 // and the adjoint identity, and through ConvSuite's shapes that take this path on the CPU.
 #include "portable.h"
 
-FLOWRT_DEVICE bool taps_source(int h, int w, int H, int W) { return h >= 0 && h < H && w >= 0 && w < W; }
+// The first index of a block-stride range r that is ≥ lo: the range restricted to [lo, end) keeps
+// each index with the thread that owns it in the whole range.
+FLOWRT_DEVICE long long first_owned(IndexRange r, long long lo) {
+  return lo <= r.begin ? r.begin : r.begin + (lo - r.begin + r.step - 1) / r.step * r.step;
+}
 
-// t: [N, C·K², H, W] → y: [N, C, H, W]. A row is one output plane (n, c); a block's threads stride
-// over its pixels, each adding its K² shifted taps (one integer division per pixel).
+// t: [N, C·K², H, W] → y: [N, C, H, W]. A row is one output plane (n, c), taken line by line; for
+// each tap in turn the block's threads add the tap plane's shifted line over the pixels where the
+// shift stays inside, every thread on the same pixels for every tap (no two threads write one pixel).
 extern "C" __global__ void taps_gather(const float* t, int N, int C, int H, int W, int K, int sign, float* y) {
-  int KK = K * K, p = K / 2, HW = H * W;
+  int KK = K * K, p = K / 2;
+  long long HW = (long long)H * W;
   IndexRange rows = row_range((long long)N * C);
   for (long long row = rows.begin; row < rows.end; row += rows.step) {
     const float* taps = t + row * KK * HW;
-    float* out = y + row * HW;
-    IndexRange r = block_range(HW);
-    for (long long q = r.begin; q < r.end; q += r.step) {
-      int h = (int)q / W, w = (int)q - h * W;
-      float acc = 0.f;
-      for (int ky = 0; ky < K; ky++)
+    for (int h = 0; h < H; h++) {
+      float* out = y + row * HW + (long long)h * W;
+      IndexRange r = block_range(W);
+      for (long long w = r.begin; w < r.end; w += r.step) out[w] = 0.f;
+      for (int ky = 0; ky < K; ky++) {
+        int hs = h + sign * (ky - p);
+        if (hs < 0 || hs >= H) continue;
         for (int kx = 0; kx < K; kx++) {
-          int hs = h + sign * (ky - p), ws = w + sign * (kx - p);
-          if (taps_source(hs, ws, H, W)) acc += taps[(ky * K + kx) * HW + hs * W + ws];
+          int shift = sign * (kx - p);  // out[w] += line[w + shift] where 0 ≤ w + shift < W
+          const float* line = taps + (ky * K + kx) * HW + (long long)hs * W;
+          long long hi = shift > 0 ? W - shift : W;
+          for (long long w = first_owned(r, shift < 0 ? -shift : 0); w < hi; w += r.step) out[w] += line[w + shift];
         }
-      out[q] = acc;
+      }
     }
   }
 }
 FLOWRT_HOST_KERNEL(taps_gather)
 
-// y: [N, C, H, W] → t: [N, C·K², H, W]. A row is one taps plane (n, c, tap): plane (n, c) of y shifted.
+// y: [N, C, H, W] → t: [N, C·K², H, W]. A row is one taps plane (n, c, tap), taken line by line: line
+// h − dy of plane (n, c) of y shifted by dx, zero where the shift leaves the image.
 extern "C" __global__ void taps_spread(const float* y, int N, int C, int H, int W, int K, int sign, float* t) {
-  int KK = K * K, p = K / 2, HW = H * W;
+  int KK = K * K, p = K / 2;
+  long long HW = (long long)H * W;
   IndexRange rows = row_range((long long)N * C * KK);
   for (long long row = rows.begin; row < rows.end; row += rows.step) {
     int tap = (int)(row % KK);
     int dy = sign * (tap / K - p), dx = sign * (tap % K - p);
     const float* in = y + row / KK * HW;
-    float* out = t + row * HW;
-    IndexRange r = block_range(HW);
-    for (long long q = r.begin; q < r.end; q += r.step) {
-      int h = (int)q / W, w = (int)q - h * W;
-      out[q] = taps_source(h - dy, w - dx, H, W) ? in[(h - dy) * W + w - dx] : 0.f;
+    long long lo = dx > 0 ? dx : 0, hi = dx < 0 ? W + dx : W;  // out[w] = line[w − dx] for lo ≤ w < hi
+    for (int h = 0; h < H; h++) {
+      float* out = t + row * HW + (long long)h * W;
+      IndexRange r = block_range(W);
+      if (h - dy < 0 || h - dy >= H) {
+        for (long long w = r.begin; w < r.end; w += r.step) out[w] = 0.f;
+        continue;
+      }
+      const float* line = in + (long long)(h - dy) * W;
+      for (long long w = r.begin; w < lo; w += r.step) out[w] = 0.f;
+      for (long long w = first_owned(r, lo); w < hi; w += r.step) out[w] = line[w - dx];
+      for (long long w = first_owned(r, hi); w < r.end; w += r.step) out[w] = 0.f;
     }
   }
 }

@@ -2,82 +2,116 @@
 // channel that is 0 inside the image and 1 in the zero-padding border. Inside the image it
 // contributes nothing, so instead of materializing a padded copy with that channel, the convolution
 // runs on the real channels and these kernels add the extra channel's part at the border pixels:
-//   edge_bias_forward   y[n,o,i,j] += Σ_{taps (kh,kw) falling outside} w_edge[o,kh,kw]   (rows (n, o))
+//   edge_bias_forward   y[n,o,i,j] += Σ_{taps (kh,kw) falling outside} w_edge[o,kh,kw]
 //   edge_bias_backward  dw_edge[o,kh,kw] = Σ_n Σ_{border (i,j) whose tap falls outside} dy[n,o,i,j]
-//                       (one block per o, nine sums in one pass)
-// Work is proportional to the border (2H + 2W pixels), not the image. The extra channel's input is
-// constant, so it has no input gradient. Checked by EdgeBiasSuite against an explicit padded
-// convolution in float64, and by finite differences.
+// Which taps fall outside depends only on the pixel's row class (first row, last row, both when
+// H = 1, or neither) and column class, so a pixel's value is one of at most 16 per output channel:
+// the kernels work per class (a border row is left end, middle run, right end) instead of testing
+// nine taps at every pixel. Work is proportional to the border (2H + 2W pixels), not the image.
+// The extra channel's input is constant, so it has no input gradient. Checked by ConvSuite against
+// an explicitly padded float64 convolution, and by finite differences.
 #include "portable.h"
 
-FLOWRT_DEVICE long long border_count(int H, int W) {
-  long long inner_h = H > 2 ? H - 2 : 0, inner_w = W > 2 ? W - 2 : 0;
-  return (long long)H * W - inner_h * inner_w;
+// Bit 0: the first row/column (the tap before it is padding); bit 1: the last one (the tap after it).
+FLOWRT_DEVICE int edge_class(int i, int n) { return (i == 0) | ((i == n - 1) << 1); }
+
+// Whether tap (kh, kw) of a pixel of row class rc and column class cc falls in the padding.
+FLOWRT_DEVICE bool tap_outside(int kh, int kw, int rc, int cc) {
+  return (kh == 0 && (rc & 1)) || (kh == 2 && (rc & 2)) || (kw == 0 && (cc & 1)) || (kw == 2 && (cc & 2));
 }
 
-// The b-th border pixel: top row, then bottom row, then the left and right ends of middle rows.
-FLOWRT_DEVICE void border_pixel(long long b, int H, int W, int* i, int* j) {
-  if (b < W) { *i = 0; *j = (int)b; return; }
-  b -= W;
-  if (H > 1) {
-    if (b < W) { *i = H - 1; *j = (int)b; return; }
-    b -= W;
-  }
-  int per_row = W > 1 ? 2 : 1;
-  *i = 1 + (int)(b / per_row);
-  *j = (b % per_row) == 0 ? 0 : W - 1;
-}
-
-FLOWRT_DEVICE bool tap_outside(int i, int j, int kh, int kw, int H, int W) {
-  int a = i + kh - 1, b = j + kw - 1;
-  return a < 0 || a >= H || b < 0 || b >= W;
-}
-
-// Sum of the edge weights of output channel o over the taps of pixel (i, j) that fall outside.
-FLOWRT_DEVICE float edge_value(const float* w9, int i, int j, int H, int W) {
+// Σ of the edge weights w9 (3×3) over the taps that fall outside a pixel of row class rc, column class cc.
+FLOWRT_DEVICE float class_value(const float* w9, int rc, int cc) {
   float s = 0.f;
   for (int kh = 0; kh < 3; kh++)
     for (int kw = 0; kw < 3; kw++)
-      if (tap_outside(i, j, kh, kw, H, W)) s += w9[kh * 3 + kw];
+      if (tap_outside(kh, kw, rc, cc)) s += w9[kh * 3 + kw];
   return s;
 }
 
-// Rows (n, o) over the blocks, border pixels over the threads.
+// y_row[i, ·] += the border row's values: its two ends and the run between them.
+FLOWRT_DEVICE void add_border_row(float* y_row, int W, float left, float middle, float right) {
+  IndexRange r = block_range(W);
+  for (long long j = r.begin; j < r.end; j += r.step) y_row[j] += j == 0 ? left : (j == W - 1 ? right : middle);
+}
+
+// Rows (o, n), o-major, over the blocks (a host block's slice then reuses one channel's values);
+// border pixels over the threads.
 extern "C" __global__ void edge_bias_forward(const float* w_edge, int N, int O, int H, int W, float* y) {
-  long long nb = border_count(H, W);
+  int first = edge_class(0, W), last = edge_class(W - 1, W);
   IndexRange rows = row_range((long long)N * O);
+  int cached_o = -1;
+  float top[3] = {0, 0, 0}, bottom[3] = {0, 0, 0}, side[2] = {0, 0};  // left, middle, right of the first and last rows; ends of the others
   for (long long row = rows.begin; row < rows.end; row += rows.step) {
-    const float* w9 = w_edge + (row % O) * 9;
-    float* yr = y + row * H * W;
-    IndexRange r = block_range(nb);
-    for (long long b = r.begin; b < r.end; b += r.step) {
-      int i, j;
-      border_pixel(b, H, W, &i, &j);
-      yr[(long long)i * W + j] += edge_value(w9, i, j, H, W);
+    int o = (int)(row / N), n = (int)(row - (long long)o * N);
+    if (o != cached_o) {
+      const float* w9 = w_edge + (long long)o * 9;
+      int rc_top = edge_class(0, H), rc_bottom = edge_class(H - 1, H);
+      top[0] = class_value(w9, rc_top, first), top[1] = class_value(w9, rc_top, 0), top[2] = class_value(w9, rc_top, last);
+      bottom[0] = class_value(w9, rc_bottom, first), bottom[1] = class_value(w9, rc_bottom, 0);
+      bottom[2] = class_value(w9, rc_bottom, last);
+      side[0] = class_value(w9, 0, first), side[1] = class_value(w9, 0, last);
+      cached_o = o;
+    }
+    float* y_image = y + ((long long)n * O + o) * H * W;
+    add_border_row(y_image, W, top[0], top[1], top[2]);
+    if (H > 1) add_border_row(y_image + (long long)(H - 1) * W, W, bottom[0], bottom[1], bottom[2]);
+    IndexRange middle = block_range(H > 2 ? H - 2 : 0);
+    for (long long m = middle.begin; m < middle.end; m += middle.step) {
+      float* y_line = y_image + (m + 1) * W;
+      y_line[0] += side[0];
+      if (W > 1) y_line[W - 1] += side[1];
     }
   }
 }
 FLOWRT_HOST_KERNEL(edge_bias_forward)
 
-// One block per output channel o (grid x = O): all nine taps accumulated in one pass over the
-// border pixels of every sample. Overwrites dw_edge.
+// The border classes' sums of dy over one image of one channel. A row run sums in double: its middle
+// is the whole row less its two ends.
+struct BorderSums {
+  double top[3], bottom[3], side[2];  // as in edge_bias_forward: left, middle, right; left, right ends
+};
+
+FLOWRT_DEVICE void add_row_sums(const float* row, int W, double* out3) {
+  double total = 0;
+  for (int j = 0; j < W; j++) total += row[j];
+  double left = row[0], right = W > 1 ? row[W - 1] : 0.0;
+  out3[0] += left, out3[1] += total - left - right, out3[2] += right;
+}
+
+// One block per output channel o (grid x = O), images over the threads: each thread sums its images'
+// border classes, the block adds them up, and thread 0 spreads each class over the taps it covers.
+// Overwrites dw_edge.
 extern "C" __global__ void edge_bias_backward(const float* dy, int N, int O, int H, int W, float* dw_edge) {
   int o = blockIdx.x;
-  long long nb = border_count(H, W);
-  double acc[9] = {0, 0, 0, 0, 0, 0, 0, 0, 0};
-  IndexRange r = block_range((long long)N * nb);
-  for (long long e = r.begin; e < r.end; e += r.step) {
-    long long n = e / nb, b = e - n * nb;
-    int i, j;
-    border_pixel(b, H, W, &i, &j);
-    double v = dy[((n * O + o) * H + i) * (long long)W + j];
-    for (int kh = 0; kh < 3; kh++)
-      for (int kw = 0; kw < 3; kw++)
-        if (tap_outside(i, j, kh, kw, H, W)) acc[kh * 3 + kw] += v;
+  BorderSums s = {{0, 0, 0}, {0, 0, 0}, {0, 0}};
+  IndexRange images = block_range(N);
+  for (long long n = images.begin; n < images.end; n += images.step) {
+    const float* image = dy + ((long long)n * O + o) * H * W;
+    add_row_sums(image, W, s.top);
+    if (H > 1) add_row_sums(image + (long long)(H - 1) * W, W, s.bottom);
+    for (int i = 1; i < H - 1; i++) {
+      s.side[0] += image[(long long)i * W];
+      if (W > 1) s.side[1] += image[(long long)i * W + W - 1];
+    }
   }
-  for (int tap = 0; tap < 9; tap++) {
-    double total = block_sum(acc[tap]);
-    if (threadIdx.x == 0) dw_edge[o * 9 + tap] = (float)total;
-  }
+  double* parts[3] = {s.top, s.bottom, s.side};
+  int counts[3] = {3, 3, 2};
+  for (int p = 0; p < 3; p++)
+    for (int k = 0; k < counts[p]; k++) parts[p][k] = block_sum(parts[p][k]);
+  if (threadIdx.x != 0) return;
+  int first = edge_class(0, W), last = edge_class(W - 1, W), rc_top = edge_class(0, H), rc_bottom = edge_class(H - 1, H);
+  // (row class, column class, sum) of every nonempty class; H = 1 has no bottom row, H ≤ 2 no sides.
+  struct Part { int rc, cc; double sum; };
+  Part classes[8] = {{rc_top, first, s.top[0]}, {rc_top, 0, s.top[1]}, {rc_top, last, s.top[2]},
+                     {rc_bottom, first, s.bottom[0]}, {rc_bottom, 0, s.bottom[1]}, {rc_bottom, last, s.bottom[2]},
+                     {0, first, s.side[0]}, {0, last, s.side[1]}};
+  for (int kh = 0; kh < 3; kh++)
+    for (int kw = 0; kw < 3; kw++) {
+      double total = 0;
+      for (int c = 0; c < 8; c++)
+        if (tap_outside(kh, kw, classes[c].rc, classes[c].cc)) total += classes[c].sum;
+      dw_edge[o * 9 + kh * 3 + kw] = (float)total;
+    }
 }
 FLOWRT_HOST_KERNEL(edge_bias_backward)

@@ -30,7 +30,6 @@
 // ---------------------------------------------------------------- host builds (g++)
 #include <string.h>
 
-#define __global__
 #define __device__
 #define __host__
 #define __forceinline__ inline
@@ -39,7 +38,9 @@
 // fibers too), and blocks on one OS thread run one after another, so thread-local storage has
 // exactly the lifetime and visibility that __shared__ has on the GPU.
 #define __shared__ static thread_local
-#define FLOWRT_DEVICE static inline
+// Always inlined, as nvcc's __forceinline__: a helper then takes the instruction set of the kernel
+// copy it is inlined into (see __global__ below).
+#define FLOWRT_DEVICE static inline __attribute__((always_inline))
 
 struct dim3 {
   unsigned int x, y, z;
@@ -64,6 +65,7 @@ static inline float atomicAdd(float* address, float value) { return host_atomic_
 
 #ifdef FLOWRT_FIBERS
 // ---------------------------------------------------------------- fiber build: real block geometry
+#define __global__
 #define FLOWRT_MAX_BLOCK 256
 
 // Set by the fiber scheduler each time it switches into a thread of the block.
@@ -81,6 +83,11 @@ void flowrt_fiber_barrier(const char* site);
 #else
 // ---------------------------------------------------------------- one-thread host build
 #define FLOWRT_MAX_BLOCK 1
+
+// Each kernel in two copies, picked once when the library loads (an ifunc): the baseline x86-64
+// one, and one for x86-64-v3 (AVX2, FMA), whose wider float64 lanes the sums and the elementwise
+// passes use. The library still runs on any x86-64.
+#define __global__ __attribute__((target_clones("default", "arch=x86-64-v3")))
 
 static const dim3 threadIdx = {0, 0, 0};
 static const dim3 blockDim = {1, 1, 1};
@@ -132,6 +139,16 @@ FLOWRT_DEVICE IndexRange block_range(long long n) {
 FLOWRT_DEVICE IndexRange row_range(long long rows) {
   return {(long long)blockIdx.x, rows, (long long)gridDim.x};
 }
+#endif
+
+// Marks a loop whose float64 sums (the listed variables) the host builds may split across SIMD
+// lanes, so that it vectorizes (OpenMP simd); the sums' order then depends on the vector width, as
+// on the GPU it depends on the block size. nvcc ignores it.
+#ifdef __CUDACC__
+#define FLOWRT_SIMD_SUMS(...)
+#else
+#define FLOWRT_PRAGMA(text) _Pragma(#text)
+#define FLOWRT_SIMD_SUMS(...) FLOWRT_PRAGMA(omp simd reduction(+ : __VA_ARGS__))
 #endif
 
 // Sum of one double per thread over the whole block, returned to every thread. Written once for
