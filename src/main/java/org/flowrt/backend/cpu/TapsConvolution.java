@@ -15,15 +15,17 @@ import org.flowrt.backend.MemoryPool;
  * channels and waste most of their work on 2–4 channels; its 1×1 kernels are GEMMs. Measured for
  * config A's shapes: 128 → 4 channels at 16×16, batch 64, takes 6.0 / 3.4 / 4.2 ms (forward /
  * backward data / backward filter) direct and 3.2 / 2.8 / 3.1 ms recast; the backward passes of
- * 2 → 128 channels 4.5 / 3.9 ms direct and 1.2 / 1.5 ms recast.
+ * 2 → 128 channels 4.5 / 3.9 ms direct and 1.2 / 1.5 ms recast. The forward of 2 → 128 channels
+ * direct is 0.9 ms plus 0.9 ms for oneDNN to reorder its blocked output to plain NCHW; recast, with
+ * the line-by-line spread, config A trains 157–167 images/s against 133–149 direct (alternating runs).
  *
  * <ul>
  *   <li>{@link Side#OUTPUT} (few output channels, all three passes): y = gather(conv1×1(W′, x)), W′ the
  *       weights transposed to [O·K²][I]; dx = conv1×1ᵀ(W′, spread(dy)); dW = transpose(conv1×1
  *       filter gradient of (x, spread(dy))).
- *   <li>{@link Side#INPUT} (few input channels, the two backward passes; its forward is as fast
- *       direct): im2col = spread(x) and the weights [O][I·K²] as they are: dx = gather(conv1×1ᵀ(W,
- *       dy)), dW = conv1×1 filter gradient of (im2col, dy).
+ *   <li>{@link Side#INPUT} (few input channels, all three passes): im2col = spread(x) and the
+ *       weights [O][I·K²] as they are: y = conv1×1(W, im2col), dx = gather(conv1×1ᵀ(W, dy)),
+ *       dW = conv1×1 filter gradient of (im2col, dy).
  * </ul>
  */
 final class TapsConvolution implements CpuConvolution {
@@ -49,7 +51,6 @@ final class TapsConvolution implements CpuConvolution {
   private final MemoryPool pool;
   private final ConvShape shape;
   private final Side side;
-  private final DnnlConvolution direct;
   private final DnnlConvolution pointwise;
   private final int taps;
 
@@ -62,7 +63,6 @@ final class TapsConvolution implements CpuConvolution {
     pointwise = new DnnlConvolution(dnnl, pool, side == Side.OUTPUT
         ? new ConvShape(s.batch(), s.inChannels(), s.height(), s.width(), s.outChannels() * taps, 1)
         : new ConvShape(s.batch(), s.inChannels() * taps, s.height(), s.width(), s.outChannels(), 1));
-    direct = side == Side.INPUT ? new DnnlConvolution(dnnl, pool, s) : null;
   }
 
   @Override
@@ -91,7 +91,10 @@ final class TapsConvolution implements CpuConvolution {
   public void forward(DeviceBuffer x, DeviceBuffer w, DeviceBuffer y) {
     checkBuffers(x, w, y);
     if (side == Side.INPUT) {
-      direct.forward(x, w, y);
+      try (DeviceBuffer cols = scratch(tapsCount())) {
+        spread(x, shape.inChannels(), cols);
+        pointwise.forward(cols, w, y);
+      }
       return;
     }
     try (DeviceBuffer wt = scratch(shape.weightCount()); DeviceBuffer t = scratch(tapsCount())) {
@@ -144,9 +147,9 @@ final class TapsConvolution implements CpuConvolution {
         case FORWARD, BACKWARD_DATA -> new long[] {weightBytes, tapsBytes};
         case BACKWARD_FILTER -> new long[] {tapsBytes, weightBytes};
       };
-      case INPUT -> pass == ConvScratch.Pass.FORWARD ? new long[0] : new long[] {tapsBytes};
+      case INPUT -> new long[] {tapsBytes};
     };
-    long[] inner = (side == Side.INPUT && pass == ConvScratch.Pass.FORWARD ? direct : pointwise).scratchBytes(pass);
+    long[] inner = pointwise.scratchBytes(pass);
     long[] all = java.util.Arrays.copyOf(mine, mine.length + inner.length);
     System.arraycopy(inner, 0, all, mine.length, inner.length);
     return all;
@@ -155,6 +158,5 @@ final class TapsConvolution implements CpuConvolution {
   @Override
   public void close() {
     pointwise.close();
-    if (direct != null) direct.close();
   }
 }
