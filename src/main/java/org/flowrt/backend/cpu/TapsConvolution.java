@@ -32,11 +32,13 @@ final class TapsConvolution implements CpuConvolution {
   /**
    * The recast side's channels × K² at most these. Measured on config A's shapes (batch 64, 2 AVX2
    * cores, oneDNN's 1×1 as a GEMM on plain activations): 128 → 4 and 128 → 8 outputs gain (4.5 → 2.8
-   * ms for the three passes at 8×8), 128 → 16 does not; 2 inputs gain (10.1 → 4.2 ms at 16×16), 4
-   * break even, 6 lose (3×32×32 images trained 3–6 % slower with them recast).
+   * ms for the three passes at 8×8), 128 → 16 does not; 2 inputs gain (10.1 → 4.2 ms at 16×16).
+   * With the line-by-line spread and the forward recast too, up to 6 inputs gain: 3×32×32 images
+   * (K8, batch 16) trained 75–80 images/s against 67–70 with 4 (alternating runs, 15 steps a pass);
+   * up to 12 was within noise there and sampled config A 15 % slower (8 inputs at 4×4 recast).
    */
   static final int MAX_OUTPUT_TAP_CHANNELS = 72;
-  static final int MAX_INPUT_TAP_CHANNELS = 36;
+  static final int MAX_INPUT_TAP_CHANNELS = 54;
 
   /** The side to recast for this shape, or null to run it direct. */
   static Side sideFor(ConvShape s) {
