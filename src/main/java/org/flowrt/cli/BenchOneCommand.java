@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
@@ -14,6 +15,7 @@ import org.flowrt.backend.DeviceBuffer;
 import org.flowrt.dist.Collective;
 import org.flowrt.dist.Mpi;
 import org.flowrt.glow.BackwardMode;
+import org.flowrt.backend.TimingBackend;
 import org.flowrt.glow.Glow;
 import org.flowrt.glow.GlowConfig;
 import org.flowrt.train.OptimizerKind;
@@ -67,6 +69,11 @@ final class BenchOneCommand implements Callable<Integer> {
   @Option(names = "--out", description = "append the result as one JSON line to this file")
   Path out;
 
+  @Option(names = "--op-times", description = "after the timed passes, one more pass of training steps and one "
+      + "sample with each kernel and convolution timed (synchronized after each); reported as train_op_times and "
+      + "sample_op_times, slowest first")
+  boolean opTimes;
+
   /**
    * Under mpirun, every rank steps on its own random batch and the gradients are summed as in
    * `train`; rank 0 reports the job's images/s (all ranks' images) and the gradient sum's time.
@@ -94,8 +101,21 @@ final class BenchOneCommand implements Callable<Integer> {
     TrainSettings settings = TrainSettings.defaults(batch * ranksCount, 1).withWarmupImages(0).with(OptimizerKind.ADAMAX, lr, 0, 0, mode, 1);
     SplittableRandom random = new SplittableRandom(7 + (mpi == null ? 0 : mpi.rank()));
     Map<String, Object> r = new LinkedHashMap<>();
-    try (Backend be = DistributedOption.openBackend(backendOption, mpi); Collective ranks = DistributedOption.ranks(mpi, be);
-        Glow glow = new Glow(be, cfg, 1); Trainer trainer = new Trainer(glow, settings, ranks)) {
+    try (Backend device = DistributedOption.openBackend(backendOption, mpi); Collective ranks = DistributedOption.ranks(mpi, device)) {
+      TimingBackend timing = opTimes ? new TimingBackend(device) : null;
+      measure(timing != null ? timing : device, timing, ranks, cfg, settings, mode, ranksCount, random, r);
+    }
+    if (r.isEmpty()) return 0;  // not the leader
+    String json = new GsonBuilder().disableHtmlEscaping().create().toJson(r);
+    System.out.println(json);
+    if (out != null) Files.writeString(out, json + "\n", java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+    return 0;
+  }
+
+  /** The measurement on `be` (`timing` itself when op times are asked for); fills `r` on the leader only. */
+  private void measure(Backend be, TimingBackend timing, Collective ranks, GlowConfig cfg, TrainSettings settings,
+      BackwardMode mode, int ranksCount, SplittableRandom random, Map<String, Object> r) {
+    try (Glow glow = new Glow(be, cfg, 1); Trainer trainer = new Trainer(glow, settings, ranks)) {
       try (DeviceBuffer x = be.uploadNew(images(cfg, random))) {
         glow.initialize(x, null, batch, ranks);
       }
@@ -129,9 +149,20 @@ final class BenchOneCommand implements Callable<Integer> {
         sample[p] = batch / ((System.nanoTime() - s0) / 1e9);
         samplePeak = Math.max(samplePeak, be.memory().peakBytes());
       }
-      if (!ranks.leader()) return 0;
+      List<TimingBackend.OpTime> trainOps = null, sampleOps = null;
+      if (timing != null) {
+        timing.recording(true);
+        for (int i = 0; i < stepsPerPass; i++) step(be, trainer, cfg, random);
+        timing.recording(false);
+        trainOps = timing.takeTimes();
+        timing.recording(true);
+        glow.sample(batch, temperature, passes).close();
+        timing.recording(false);
+        sampleOps = timing.takeTimes();
+      }
+      if (!ranks.leader()) return;
       r.put("backend", be.description());
-      if (mpi != null) {
+      if (ranks != Collective.SINGLE) {  // launched by MPI
         r.put("ranks", ranksCount);
         r.put("gradient_sum_seconds", median(sums));  // per step, rank 0
       }
@@ -148,11 +179,11 @@ final class BenchOneCommand implements Callable<Integer> {
       r.put("peak_rss_bytes", peakRss());
       r.put("repaired_steps", repaired);
       r.put("skipped_steps", skipped);
+      if (trainOps != null) {
+        r.put("train_op_times", trainOps);  // over --steps-per-pass steps
+        r.put("sample_op_times", sampleOps);  // one sample of --batch images
+      }
     }
-    String json = new GsonBuilder().disableHtmlEscaping().create().toJson(r);
-    System.out.println(json);
-    if (out != null) Files.writeString(out, json + "\n", java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-    return 0;
   }
 
   /** A fresh random batch. */

@@ -31,6 +31,35 @@ class BenchOneCliTest {
     assertEquals(Long.parseLong(m.group(1)), r.get("peak_allocator_bytes").getAsLong(), "bench-one's allocator peak is the planned one");
   }
 
+  /**
+   * --op-times: one more pass with every kernel and convolution pass timed, each op's calls counted,
+   * so the counts are checked against the model.
+   */
+  @Test
+  void opTimesCountEachKernelAndConvolutionPass() {
+    String[] args = {"bench-one", "--steps-per-pass", "2", "--passes", "1", "--op-times", "--channels", "1", "--image-size",
+        "8", "--levels", "2", "--steps", "2", "--width", "8", "--batch", "2"};
+    CliRunner.Result bench = CliRunner.run(args);
+    assertEquals(0, bench.exit(), bench.toString());
+    JsonObject r = JsonParser.parseString(bench.out().lines().reduce((a, b) -> b).orElseThrow()).getAsJsonObject();
+    java.util.Map<String, Long> train = new java.util.HashMap<>();
+    double previous = Double.MAX_VALUE;
+    for (var e : r.getAsJsonArray("train_op_times")) {
+      JsonObject op = e.getAsJsonObject();
+      double ms = op.get("millis").getAsDouble();
+      assertTrue(ms >= 0 && ms <= previous, "slowest first: " + op);
+      previous = ms;
+      train.put(op.get("op").getAsString(), op.get("calls").getAsLong());
+    }
+    // Level 1 (1×8×8 squeezed to 4×4×4) has 2 flow steps, each coupling 2 of the 4 channels; its
+    // network's first convolution (2→8 at 4×4) runs forward in each of the 2 training steps and
+    // again in the reversible backward's rebuild, and its filter gradient once.
+    assertEquals(2 * 2 * 2, train.get("conv 3x3 2→8 at 4x4 forward"), train.toString());
+    assertEquals(2 * 2, train.get("conv 3x3 2→8 at 4x4 backward filter"), train.toString());
+    assertTrue(train.containsKey("actnorm_backward") && train.containsKey("adamax_update"), train.toString());
+    assertTrue(r.getAsJsonArray("sample_op_times").size() > 0, r.toString());
+  }
+
   private static String[] concat(String[] a, String[] b) {
     String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, r, a.length, b.length);
