@@ -36,8 +36,12 @@ final class TapsConvolution implements CpuConvolution {
    * With the line-by-line spread and the forward recast too, up to 6 inputs gain: 3×32×32 images
    * (K8, batch 16) trained 75–80 images/s against 67–70 with 4 (alternating runs, 15 steps a pass);
    * up to 12 was within noise there and sampled config A 15 % slower (8 inputs at 4×4 recast).
+   * With the faster gather, 12 outputs gain too: 128 → 12 at 16×16, batch 16, took 1.14 / 1.23 /
+   * 1.21 ms recast against 2.1 / 1.6 / 2.1 direct (`bench-one --op-times`, forward / backward data /
+   * backward filter); 24 outputs lose (128 → 24 at 8×8: 0.82 / 0.93 / 0.89 against 0.69 / 0.57 /
+   * 0.77 ms).
    */
-  static final int MAX_OUTPUT_TAP_CHANNELS = 72;
+  static final int MAX_OUTPUT_TAP_CHANNELS = 108;
   static final int MAX_INPUT_TAP_CHANNELS = 54;
 
   /** The side to recast for this shape, or null to run it direct. */

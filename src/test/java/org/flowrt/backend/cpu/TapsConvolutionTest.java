@@ -21,8 +21,10 @@ class TapsConvolutionTest {
     assertEquals(Side.INPUT, TapsConvolution.sideFor(new ConvShape(64, 4, 8, 8, 128, 3)), "first conv, 4 inputs");
     assertEquals(Side.OUTPUT, TapsConvolution.sideFor(new ConvShape(64, 128, 8, 8, 8, 3)), "zero-conv, 8 outputs");
     assertEquals(Side.INPUT, TapsConvolution.sideFor(new ConvShape(16, 6, 16, 16, 128, 3)), "first conv, 6 inputs");
+    assertEquals(Side.OUTPUT, TapsConvolution.sideFor(new ConvShape(16, 128, 16, 16, 12, 3)), "zero-conv, 12 outputs");
     // measured no gain or slower recast
     assertNull(TapsConvolution.sideFor(new ConvShape(64, 128, 4, 4, 16, 3)), "zero-conv, 16 outputs");
+    assertNull(TapsConvolution.sideFor(new ConvShape(16, 128, 8, 8, 24, 3)), "zero-conv, 24 outputs");
     assertNull(TapsConvolution.sideFor(new ConvShape(64, 8, 4, 4, 128, 3)), "first conv, 8 inputs");
     assertNull(TapsConvolution.sideFor(new ConvShape(64, 128, 16, 16, 128, 1)), "1×1");
     assertNull(TapsConvolution.sideFor(new ConvShape(1, 2, 3, 3, 2, 3)), "both sides small");
@@ -32,7 +34,7 @@ class TapsConvolutionTest {
   void convSuitesShapesTakeBothPaths() {
     var be = TestBackends.cpu();
     assertInstanceOf(TapsConvolution.class, be.convolution(new ConvShape(2, 7, 5, 3, 4, 3)));
-    assertInstanceOf(TapsConvolution.class, be.convolution(new ConvShape(3, 2, 6, 5, 9, 3)));
-    assertInstanceOf(DnnlConvolution.class, be.convolution(new ConvShape(2, 7, 4, 4, 12, 3)));
+    assertInstanceOf(TapsConvolution.class, be.convolution(new ConvShape(3, 2, 6, 5, 13, 3)));
+    assertInstanceOf(DnnlConvolution.class, be.convolution(new ConvShape(2, 7, 4, 4, 13, 3)));
   }
 }
