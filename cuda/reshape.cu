@@ -8,55 +8,70 @@
 // Pure data movement: no FLOPs. Checked by ReshapeSuite against index-by-index float64 references.
 #include "portable.h"
 
-// Output index e of squeeze ↔ input index of the [C, H, W] tensor it reads.
-FLOWRT_DEVICE long long squeeze_source(long long e, int C, int H, int W) {
-  int H2 = H / 2, W2 = W / 2;
-  long long per_sample = (long long)C * H * W;
-  long long n = e / per_sample;
-  long long rest = e - n * per_sample;
-  long long cs = rest / ((long long)H2 * W2);
-  long long q = rest - cs * H2 * W2;
-  long long i = q / W2, j = q - i * W2;
+// All four work plane by plane: a row is one (sample, channel) plane of the output (of the input for
+// unsqueeze2), its pixels over the block's threads, so no index is divided per element.
+
+// Plane `row` = (n, cs) of squeeze's output reads plane c = cs / 4 of x at offset (dy, dx) = the
+// sub-pixel cs % 4, every other pixel of every other line. Returns x's first pixel of that pattern.
+FLOWRT_DEVICE long long squeeze_origin(long long row, int C, int H, int W) {
+  long long n = row / (4LL * C), cs = row - n * 4 * C;
   long long c = cs / 4, sub = cs - c * 4, dy = sub / 2, dx = sub - dy * 2;
-  return n * per_sample + (c * H + 2 * i + dy) * W + 2 * j + dx;
+  return ((n * C + c) * H + dy) * W + dx;
 }
 
 // x: [N, C, H, W] → y: [N, 4C, H/2, W/2].
 extern "C" __global__ void squeeze2(const float* x, int N, int C, int H, int W, float* y) {
-  long long total = (long long)N * C * H * W;
-  IndexRange r = grid_range(total);
-  for (long long e = r.begin; e < r.end; e += r.step) y[e] = x[squeeze_source(e, C, H, W)];
+  int H2 = H / 2, W2 = W / 2;
+  IndexRange rows = row_range((long long)N * 4 * C);
+  for (long long row = rows.begin; row < rows.end; row += rows.step) {
+    const float* xp = x + squeeze_origin(row, C, H, W);
+    float* yp = y + row * H2 * W2;
+    for (int i = 0; i < H2; i++) {
+      IndexRange r = block_range(W2);
+      for (long long j = r.begin; j < r.end; j += r.step) yp[(long long)i * W2 + j] = xp[2LL * i * W + 2 * j];
+    }
+  }
 }
 FLOWRT_HOST_KERNEL(squeeze2)
 
-// y: [N, 4C, H/2, W/2] → x: [N, C, H, W]; (C, H, W) are the UNsqueezed sizes.
+// y: [N, 4C, H/2, W/2] → x: [N, C, H, W]; (C, H, W) are the UNsqueezed sizes. Writes each x pixel once.
 extern "C" __global__ void unsqueeze2(const float* y, int N, int C, int H, int W, float* x) {
-  long long total = (long long)N * C * H * W;
-  IndexRange r = grid_range(total);
-  for (long long e = r.begin; e < r.end; e += r.step) x[squeeze_source(e, C, H, W)] = y[e];
+  int H2 = H / 2, W2 = W / 2;
+  IndexRange rows = row_range((long long)N * 4 * C);
+  for (long long row = rows.begin; row < rows.end; row += rows.step) {
+    float* xp = x + squeeze_origin(row, C, H, W);
+    const float* yp = y + row * H2 * W2;
+    for (int i = 0; i < H2; i++) {
+      IndexRange r = block_range(W2);
+      for (long long j = r.begin; j < r.end; j += r.step) xp[2LL * i * W + 2 * j] = yp[(long long)i * W2 + j];
+    }
+  }
 }
 FLOWRT_HOST_KERNEL(unsqueeze2)
 
+// Rows: the N·count planes copied.
 extern "C" __global__ void channel_copy(const float* src, int src_channels, int src_c0, int count, float* dst,
                                         int dst_channels, int dst_c0, int N, int HW) {
-  long long total = (long long)N * count * HW;
-  IndexRange r = grid_range(total);
-  for (long long e = r.begin; e < r.end; e += r.step) {
-    long long n = e / ((long long)count * HW);
-    long long rest = e - n * count * HW;
-    dst[(n * dst_channels + dst_c0) * HW + rest] = src[(n * src_channels + src_c0) * HW + rest];
+  IndexRange rows = row_range((long long)N * count);
+  for (long long row = rows.begin; row < rows.end; row += rows.step) {
+    long long n = row / count, c = row - n * count;
+    const float* from = src + (n * src_channels + src_c0 + c) * HW;
+    float* to = dst + (n * dst_channels + dst_c0 + c) * HW;
+    IndexRange r = block_range(HW);
+    for (long long p = r.begin; p < r.end; p += r.step) to[p] = from[p];
   }
 }
 FLOWRT_HOST_KERNEL(channel_copy)
 
+// Rows: the N·C output planes.
 extern "C" __global__ void channel_permute(const float* x, const int* perm, int N, int C, int HW, float* y) {
-  long long total = (long long)N * C * HW;
-  IndexRange r = grid_range(total);
-  for (long long e = r.begin; e < r.end; e += r.step) {
-    long long n = e / ((long long)C * HW);
-    long long rest = e - n * C * HW;
-    long long c = rest / HW, p = rest - c * HW;
-    y[e] = x[(n * C + perm[c]) * HW + p];
+  IndexRange rows = row_range((long long)N * C);
+  for (long long row = rows.begin; row < rows.end; row += rows.step) {
+    long long n = row / C, c = row - n * C;
+    const float* from = x + (n * C + perm[c]) * HW;
+    float* to = y + row * HW;
+    IndexRange r = block_range(HW);
+    for (long long p = r.begin; p < r.end; p += r.step) to[p] = from[p];
   }
 }
 FLOWRT_HOST_KERNEL(channel_permute)

@@ -22,7 +22,7 @@ public final class ReshapeOps {
     Nchw out = squeezed(s);
     x.require(DType.F32, s.count(), "squeeze input " + s);
     y.require(DType.F32, out.count(), "squeeze output " + out);
-    be.launch(Kernel.SQUEEZE, be.elementwise(s.count()), be.args().ptr(x).i32(s.n()).i32(s.c()).i32(s.h()).i32(s.w()).ptr(y));
+    be.launch(Kernel.SQUEEZE, be.rowwise(4L * s.n() * s.c()), be.args().ptr(x).i32(s.n()).i32(s.c()).i32(s.h()).i32(s.w()).ptr(y));
   }
 
   /** y [N, 4C, H/2, W/2] → x [N, C, H, W]; `s` is the unsqueezed shape. Also squeeze's gradient. */
@@ -30,7 +30,7 @@ public final class ReshapeOps {
     Nchw in = squeezed(s);
     y.require(DType.F32, in.count(), "unsqueeze input " + in);
     x.require(DType.F32, s.count(), "unsqueeze output " + s);
-    be.launch(Kernel.UNSQUEEZE, be.elementwise(s.count()), be.args().ptr(y).i32(s.n()).i32(s.c()).i32(s.h()).i32(s.w()).ptr(x));
+    be.launch(Kernel.UNSQUEEZE, be.rowwise(4L * s.n() * s.c()), be.args().ptr(y).i32(s.n()).i32(s.c()).i32(s.h()).i32(s.w()).ptr(x));
   }
 
   /** Copies channels [srcFirst, srcFirst + count) of src (shape srcShape) into channels [dstFirst, …) of dst. */
@@ -41,8 +41,7 @@ public final class ReshapeOps {
           + " into channel " + dstFirst + " of " + dstChannels);
     src.require(DType.F32, srcShape.count(), "channel copy source " + srcShape);
     dst.require(DType.F32, srcShape.withChannels(dstChannels).count(), "channel copy target");
-    long total = (long) srcShape.n() * count * srcShape.hw();
-    be.launch(Kernel.CHANNEL_COPY, be.elementwise(total), be.args().ptr(src).i32(srcShape.c()).i32(srcFirst).i32(count)
+    be.launch(Kernel.CHANNEL_COPY, be.rowwise((long) srcShape.n() * count), be.args().ptr(src).i32(srcShape.c()).i32(srcFirst).i32(count)
         .ptr(dst).i32(dstChannels).i32(dstFirst).i32(srcShape.n()).i32(srcShape.hw()));
   }
 
@@ -63,7 +62,7 @@ public final class ReshapeOps {
     x.require(DType.F32, s.count(), "permutation input " + s);
     y.require(DType.F32, s.count(), "permutation output " + s);
     perm.require(DType.I32, s.c(), "channel permutation");
-    be.launch(Kernel.CHANNEL_PERMUTE, be.elementwise(s.count()), be.args().ptr(x).ptr(perm).i32(s.n()).i32(s.c())
+    be.launch(Kernel.CHANNEL_PERMUTE, be.rowwise((long) s.n() * s.c()), be.args().ptr(x).ptr(perm).i32(s.n()).i32(s.c())
         .i32(s.hw()).ptr(y));
   }
 
