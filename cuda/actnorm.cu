@@ -2,24 +2,46 @@
 // optionally followed by ReLU (the coupling network's "actnorm + ReLU", fused), and
 // logdet[n] += H·W·k·Σ_c logs[c]. k is the logscale factor (3 for actnorm, 3 for zeroconv's output
 // scale, whose bias-then-scale form is the same map). Kernels:
-//   actnorm_forward / actnorm_inverse   elementwise; 8 B moved, 2 FLOPs + 1 exp per element.
+//   actnorm_forward / actnorm_inverse   elementwise; 8 B moved, 2 FLOPs + 1 exp per element. The
+//                                       forward can first add a 3×3 convolution's edge-bias channel.
 //   actnorm_backward                    one pass over (y, dy): writes dx, optionally rebuilds x from y
 //                                       (reversible backward) and per-(chunk, channel) partial sums
 //                                       Σdy' and Σdy'·y in double; 16 B moved per element.
 //   actnorm_param_grad                  folds the partials into dbias, dlogs (per channel).
 //   actnorm_init_from_moments           data-dependent init from channel_moments partials.
 // Checked by ActNormSuite: float64 reference, inverse(forward) ≈ x, brute-force log-det, central
-// finite differences of every gradient.
-#include "portable.h"
+// finite differences of every gradient; the edge-bias forward by ConvSuite (zero-conv and the fused
+// pass against an explicitly padded float64 convolution).
+#include "edge_classes.h"
 
-extern "C" __global__ void actnorm_forward(const float* x, const float* bias, const float* logs, float k, int relu,
-                                           int N, int C, int HW, float* y, double* logdet) {
+// w_edge (may be null): a 3×3 convolution's edge-bias weights [C][3][3], added to x before the
+// affine map (edge_classes.h) — the convolution's edge-bias pass fused into this one, plane by plane,
+// so the convolution's output is read from memory once. It is added in place, so y must be x then.
+// With it the planes go channel-major, so a host block computes each channel's edge values once.
+extern "C" __global__ void actnorm_forward(const float* x, const float* w_edge, const float* bias, const float* logs,
+                                           float k, int relu, int N, int C, int H, int W, float* y, double* logdet) {
+  long long HW = (long long)H * W;
   IndexRange rows = row_range((long long)N * C);
+  int cached_c = -1;
+  EdgeValues e = {{0, 0, 0}, {0, 0, 0}, {0, 0}};
   for (long long row = rows.begin; row < rows.end; row += rows.step) {
-    int c = (int)(row % C);
+    long long n, c;
+    if (w_edge == nullptr) {
+      n = row / C, c = row - n * C;
+    } else {
+      c = row / N, n = row - c * N;
+    }
     float scale = expf(k * logs[c]), b = bias[c];
-    const float* xr = x + row * HW;
-    float* yr = y + row * HW;
+    const float* xr = x + (n * C + c) * HW;
+    float* yr = y + (n * C + c) * HW;
+    if (w_edge != nullptr) {
+      if (c != cached_c) {
+        e = edge_values(w_edge + c * 9, H, W);
+        cached_c = (int)c;
+      }
+      add_edge(yr, e, H, W);  // yr is xr
+      __syncthreads();        // another thread's border pixels are read below
+    }
     IndexRange r = block_range(HW);
     for (long long p = r.begin; p < r.end; p += r.step) {
       float v = (xr[p] + b) * scale;

@@ -10,58 +10,21 @@
 // nine taps at every pixel. Work is proportional to the border (2H + 2W pixels), not the image.
 // The extra channel's input is constant, so it has no input gradient. Checked by ConvSuite against
 // an explicitly padded float64 convolution, and by finite differences.
-#include "portable.h"
-
-// Bit 0: the first row/column (the tap before it is padding); bit 1: the last one (the tap after it).
-FLOWRT_DEVICE int edge_class(int i, int n) { return (i == 0) | ((i == n - 1) << 1); }
-
-// Whether tap (kh, kw) of a pixel of row class rc and column class cc falls in the padding.
-FLOWRT_DEVICE bool tap_outside(int kh, int kw, int rc, int cc) {
-  return (kh == 0 && (rc & 1)) || (kh == 2 && (rc & 2)) || (kw == 0 && (cc & 1)) || (kw == 2 && (cc & 2));
-}
-
-// Σ of the edge weights w9 (3×3) over the taps that fall outside a pixel of row class rc, column class cc.
-FLOWRT_DEVICE float class_value(const float* w9, int rc, int cc) {
-  float s = 0.f;
-  for (int kh = 0; kh < 3; kh++)
-    for (int kw = 0; kw < 3; kw++)
-      if (tap_outside(kh, kw, rc, cc)) s += w9[kh * 3 + kw];
-  return s;
-}
-
-// y_row[i, ·] += the border row's values: its two ends and the run between them.
-FLOWRT_DEVICE void add_border_row(float* y_row, int W, float left, float middle, float right) {
-  IndexRange r = block_range(W);
-  for (long long j = r.begin; j < r.end; j += r.step) y_row[j] += j == 0 ? left : (j == W - 1 ? right : middle);
-}
+#include "edge_classes.h"
 
 // Rows (o, n), o-major, over the blocks (a host block's slice then reuses one channel's values);
 // border pixels over the threads.
 extern "C" __global__ void edge_bias_forward(const float* w_edge, int N, int O, int H, int W, float* y) {
-  int first = edge_class(0, W), last = edge_class(W - 1, W);
   IndexRange rows = row_range((long long)N * O);
   int cached_o = -1;
-  float top[3] = {0, 0, 0}, bottom[3] = {0, 0, 0}, side[2] = {0, 0};  // left, middle, right of the first and last rows; ends of the others
+  EdgeValues e = {{0, 0, 0}, {0, 0, 0}, {0, 0}};
   for (long long row = rows.begin; row < rows.end; row += rows.step) {
     int o = (int)(row / N), n = (int)(row - (long long)o * N);
     if (o != cached_o) {
-      const float* w9 = w_edge + (long long)o * 9;
-      int rc_top = edge_class(0, H), rc_bottom = edge_class(H - 1, H);
-      top[0] = class_value(w9, rc_top, first), top[1] = class_value(w9, rc_top, 0), top[2] = class_value(w9, rc_top, last);
-      bottom[0] = class_value(w9, rc_bottom, first), bottom[1] = class_value(w9, rc_bottom, 0);
-      bottom[2] = class_value(w9, rc_bottom, last);
-      side[0] = class_value(w9, 0, first), side[1] = class_value(w9, 0, last);
+      e = edge_values(w_edge + (long long)o * 9, H, W);
       cached_o = o;
     }
-    float* y_image = y + ((long long)n * O + o) * H * W;
-    add_border_row(y_image, W, top[0], top[1], top[2]);
-    if (H > 1) add_border_row(y_image + (long long)(H - 1) * W, W, bottom[0], bottom[1], bottom[2]);
-    IndexRange middle = block_range(H > 2 ? H - 2 : 0);
-    for (long long m = middle.begin; m < middle.end; m += middle.step) {
-      float* y_line = y_image + (m + 1) * W;
-      y_line[0] += side[0];
-      if (W > 1) y_line[W - 1] += side[1];
-    }
+    add_edge(y + ((long long)n * O + o) * H * W, e, H, W);
   }
 }
 FLOWRT_HOST_KERNEL(edge_bias_forward)

@@ -24,8 +24,21 @@ final class ActNormLayer {
    * statistics of x on every rank of init together: the data-dependent init of the global batch.
    */
   void forward(Backend be, DeviceBuffer x, Nchw s, DeviceBuffer y, DeviceBuffer logdet, Collective init) {
-    if (init != null) ActNormOps.initialize(be, x, s, K, bias.value(), logs.value(), init::sum);
-    ActNormOps.forward(be, x, bias.value(), logs.value(), K, relu, s, y, relu ? null : logdet);
+    forward(be, x, null, s, y, logdet, init);
+  }
+
+  /**
+   * As above with x a 3×3 convolution's output whose edge-bias channel (wEdge, may be null) this
+   * pass adds first. The data-dependent init must see the edge-biased values, so while initializing
+   * the caller adds the edge itself and passes null.
+   */
+  void forward(Backend be, DeviceBuffer x, DeviceBuffer wEdge, Nchw s, DeviceBuffer y, DeviceBuffer logdet,
+      Collective init) {
+    if (init != null) {
+      if (wEdge != null) throw new IllegalStateException("actnorm init needs the edge bias added before it");
+      ActNormOps.initialize(be, x, s, K, bias.value(), logs.value(), init::sum);
+    }
+    ActNormOps.forward(be, x, wEdge, bias.value(), logs.value(), K, relu, s, y, relu ? null : logdet);
   }
 
   void inverse(Backend be, DeviceBuffer y, Nchw s, DeviceBuffer x, DeviceBuffer logdet) {

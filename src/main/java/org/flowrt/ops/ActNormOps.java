@@ -26,12 +26,26 @@ public final class ActNormOps {
   /** y = (x + bias)·exp(k·logs), then ReLU if asked; logdet[n] += H·W·k·Σ logs when logdet is given. */
   public static void forward(Backend be, DeviceBuffer x, DeviceBuffer bias, DeviceBuffer logs, float k, boolean relu,
       Nchw s, DeviceBuffer y, DeviceBuffer logdet) {
+    forward(be, x, null, bias, logs, k, relu, s, y, logdet);
+  }
+
+  /**
+   * As above with x the output of a 3×3 'same' convolution whose edge-bias channel (weights wEdge
+   * [C, 1, 3, 3], may be null) is added in the same pass: y = (x + edge + bias)·exp(k·logs). The
+   * edge is added in place, so with wEdge, y must be x.
+   */
+  public static void forward(Backend be, DeviceBuffer x, DeviceBuffer wEdge, DeviceBuffer bias, DeviceBuffer logs,
+      float k, boolean relu, Nchw s, DeviceBuffer y, DeviceBuffer logdet) {
     x.require(DType.F32, s.count(), "actnorm input " + s);
     y.require(DType.F32, s.count(), "actnorm output " + s);
+    if (wEdge != null) {
+      wEdge.require(DType.F32, 9L * s.c(), "edge-bias weights [" + s.c() + ", 1, 3, 3]");
+      if (y != x) throw new IllegalArgumentException("actnorm with the edge bias runs in place: its output must be its input");
+    }
     checkParams(bias, logs, s);
     if (logdet != null) logdet.require(DType.F64, s.n(), "logdet");
-    be.launch(Kernel.ACTNORM_FORWARD, be.rowwise((long) s.n() * s.c()), be.args().ptr(x).ptr(bias).ptr(logs).f32(k).flag(relu)
-        .i32(s.n()).i32(s.c()).i32(s.hw()).ptr(y).ptrOrNull(logdet));
+    be.launch(Kernel.ACTNORM_FORWARD, be.rowwise((long) s.n() * s.c()), be.args().ptr(x).ptrOrNull(wEdge).ptr(bias)
+        .ptr(logs).f32(k).flag(relu).i32(s.n()).i32(s.c()).i32(s.h()).i32(s.w()).ptr(y).ptrOrNull(logdet));
   }
 
   /** x = y·exp(−k·logs) − bias; logdet[n] −= H·W·k·Σ logs when logdet is given. */

@@ -56,11 +56,12 @@ public final class ConvOps {
         .i32(shape.outChannels()).i32(shape.height()).i32(shape.width()).ptr(dwEdge));
   }
 
-  /** Zero-conv: y = (conv(x) [+ edge] + bias)·exp(3·logs) per output channel. */
+  /** Zero-conv: y = (conv(x) [+ edge] + bias)·exp(3·logs) per output channel; the edge is added by the scale's pass. */
   public static void zeroConvForward(Backend be, ConvShape shape, DeviceBuffer x, DeviceBuffer w, DeviceBuffer wEdge,
       DeviceBuffer bias, DeviceBuffer logs, DeviceBuffer y) {
-    forward(be, shape, x, w, wEdge, y);
-    ActNormOps.forward(be, y, bias, logs, ActNormOps.LOGSCALE_FACTOR, false, outShape(shape), y, null);
+    if (wEdge != null) checkEdge(shape);
+    forward(be, shape, x, w, null, y);
+    ActNormOps.forward(be, y, wEdge, bias, logs, ActNormOps.LOGSCALE_FACTOR, false, outShape(shape), y, null);
   }
 
   /**

@@ -54,6 +54,30 @@ public abstract class ConvSuite extends OpSuite {
       }
   }
 
+  /**
+   * The edge bias added by actnorm's pass (the coupling network's first convolution, the zero-conv)
+   * equals the padded convolution followed by actnorm (+ ReLU), in float64: one more float32 add
+   * and product on top of the convolution's tolerance.
+   */
+  @Test
+  void actnormWithTheEdgeBiasMatchesPaddedConvolutionThenActnorm() {
+    Rand r = new Rand(53);
+    for (ConvShape s : SHAPES) {
+      if (s.kernelSize() != 3) continue;
+      Nchw out = new Nchw(s.batch(), s.outChannels(), s.height(), s.width());
+      for (boolean relu : new boolean[] {false, true}) {
+        float[] x = r.normal(s.inputCount(), 1), w = r.normal(s.weightCount(), 0.3), we = r.normal(9L * s.outChannels(), 0.3);
+        float[] b = r.normal(s.outChannels(), 0.5), l = r.normal(s.outChannels(), 0.2);
+        DeviceBuffer y = floats(s.outputCount());
+        ConvOps.forward(be, s, up(x), up(w), null, y);
+        ActNormOps.forward(be, y, up(we), up(b), up(l), ActNormOps.LOGSCALE_FACTOR, relu, out, y, null);  // in place
+        double[] ref = ActNormRef.forward(ConvRef.forward(d(x), d(w), d(we), s), d(b), d(l), ActNormOps.LOGSCALE_FACTOR, relu, out);
+        double scale = Math.exp(ActNormOps.LOGSCALE_FACTOR * 0.6);  // e^(3·logs) for logs up to 3 standard deviations
+        Check.close("conv " + s + " + edge bias in actnorm" + (relu ? " + ReLU" : ""), ref, down(y), 1e-5, 2 * scale * atol(s));
+      }
+    }
+  }
+
   @Test
   void gradientsMatchFiniteDifferences() {
     Rand r = new Rand(52);
