@@ -180,7 +180,8 @@ final class BenchOneCommand implements Callable<Integer> {
       r.put("repaired_steps", repaired);
       r.put("skipped_steps", skipped);
       if (trainOps != null) {
-        r.put("train_op_times", trainOps);  // over --steps-per-pass steps
+        r.put("op_times_steps", stepsPerPass);
+        r.put("train_op_times", trainOps);  // over op_times_steps training steps
         r.put("sample_op_times", sampleOps);  // one sample of --batch images
       }
     }
