@@ -4,6 +4,7 @@ import org.flowrt.backend.Backend;
 import org.flowrt.backend.DeviceBuffer;
 import org.flowrt.dist.Collective;
 import org.flowrt.ops.ActNormOps;
+import org.flowrt.ops.ConvOps;
 import org.flowrt.ops.Nchw;
 
 /** ActNorm with its two parameters; `relu` makes it the coupling network's fused actnorm + ReLU. */
@@ -29,16 +30,18 @@ final class ActNormLayer {
 
   /**
    * As above with x a 3×3 convolution's output whose edge-bias channel (wEdge, may be null) this
-   * pass adds first. The data-dependent init must see the edge-biased values, so while initializing
-   * the caller adds the edge itself and passes null.
+   * pass adds first, in place (y must be x then). The data-dependent init must see the edge-biased
+   * values, so while initializing the edge is added in a pass of its own before the statistics.
    */
   void forward(Backend be, DeviceBuffer x, DeviceBuffer wEdge, Nchw s, DeviceBuffer y, DeviceBuffer logdet,
       Collective init) {
+    DeviceBuffer edgeInPass = wEdge;
     if (init != null) {
-      if (wEdge != null) throw new IllegalStateException("actnorm init needs the edge bias added before it");
+      if (wEdge != null) ConvOps.edgeBiasForward(be, s, wEdge, x);
+      edgeInPass = null;
       ActNormOps.initialize(be, x, s, K, bias.value(), logs.value(), init::sum);
     }
-    ActNormOps.forward(be, x, wEdge, bias.value(), logs.value(), K, relu, s, y, relu ? null : logdet);
+    ActNormOps.forward(be, x, edgeInPass, bias.value(), logs.value(), K, relu, s, y, relu ? null : logdet);
   }
 
   void inverse(Backend be, DeviceBuffer y, Nchw s, DeviceBuffer x, DeviceBuffer logdet) {

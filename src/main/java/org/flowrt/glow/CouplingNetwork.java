@@ -77,11 +77,9 @@ final class CouplingNetwork {
     DeviceBuffer a1 = be.allocate(DType.F32, hs.count());
     DeviceBuffer a2 = be.allocate(DType.F32, hs.count());
     DeviceBuffer h = be.allocate(DType.F32, cs.withChannels(out).count());
-    // The edge bias rides on the actnorm's pass, except while that actnorm initializes from the data.
-    DeviceBuffer fusedEdge = init == null ? edge(w1Edge) : null;
-    ConvOps.forward(be, new ConvShape(cs.n(), in, cs.h(), cs.w(), width, 3), cond, w1.value(),
-        fusedEdge == null ? edge(w1Edge) : null, a1);
-    norm1.forward(be, a1, fusedEdge, hs, a1, null, init);
+    // The first convolution's edge bias rides on the actnorm's pass over its output.
+    ConvOps.forward(be, new ConvShape(cs.n(), in, cs.h(), cs.w(), width, 3), cond, w1.value(), null, a1);
+    norm1.forward(be, a1, edge(w1Edge), hs, a1, null, init);
     ConvOps.forward(be, new ConvShape(cs.n(), width, cs.h(), cs.w(), width, 1), a1, w2.value(), null, a2);
     norm2.forward(be, a2, hs, a2, null, init);
     ConvOps.zeroConvForward(be, new ConvShape(cs.n(), width, cs.h(), cs.w(), out, 3), a2, w3.value(), edge(w3Edge),

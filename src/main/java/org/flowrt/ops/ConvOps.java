@@ -41,10 +41,15 @@ public final class ConvOps {
   /** y[n,o,i,j] += Σ over taps falling in the padding of wEdge[o, tap]. */
   public static void edgeBiasForward(Backend be, ConvShape shape, DeviceBuffer wEdge, DeviceBuffer y) {
     checkEdge(shape);
-    wEdge.require(DType.F32, 9L * shape.outChannels(), "edge-bias weights [" + shape.outChannels() + ", 1, 3, 3]");
-    y.require(DType.F32, shape.outputCount(), "edge-bias output");
-    be.launch(Kernel.EDGE_BIAS_FORWARD, be.rowwise((long) shape.batch() * shape.outChannels()), be.args()
-        .ptr(wEdge).i32(shape.batch()).i32(shape.outChannels()).i32(shape.height()).i32(shape.width()).ptr(y));
+    edgeBiasForward(be, outShape(shape), wEdge, y);
+  }
+
+  /** The same on y, the [N, O, H, W] output of a 3×3 'same' convolution. */
+  public static void edgeBiasForward(Backend be, Nchw out, DeviceBuffer wEdge, DeviceBuffer y) {
+    wEdge.require(DType.F32, 9L * out.c(), "edge-bias weights [" + out.c() + ", 1, 3, 3]");
+    y.require(DType.F32, out.count(), "edge-bias output");
+    be.launch(Kernel.EDGE_BIAS_FORWARD, be.rowwise((long) out.n() * out.c()), be.args()
+        .ptr(wEdge).i32(out.n()).i32(out.c()).i32(out.h()).i32(out.w()).ptr(y));
   }
 
   /** dwEdge (overwritten) from dy. */
