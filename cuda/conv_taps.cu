@@ -10,8 +10,9 @@
 // sign +1 (output side): y = taps_gather(conv1×1(W', x)), W'[o·K² + tap][i] = W[o][i][tap].
 // sign −1 (input side): taps_spread(x) is im2col, and y = conv1×1(W, im2col(x)) with W as it is.
 // Both work line by line (an image row), each tap's valid run as one contiguous loop, so the host
-// build copies and adds whole vectors instead of testing every pixel. Pure data movement and adds. Checked by ConvTapsSuite against float64 index-by-index references
-// and the adjoint identity, and through ConvSuite's shapes that take this path on the CPU.
+// build copies and adds whole vectors instead of testing every pixel. Pure data movement and adds.
+// Checked by ConvTapsSuite against float64 index-by-index references and the adjoint identity, and
+// through ConvSuite's shapes that take this path on the CPU.
 #include "portable.h"
 
 // The first index of a block-stride range r that is ≥ lo: the range restricted to [lo, end) keeps

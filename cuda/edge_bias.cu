@@ -29,51 +29,44 @@ extern "C" __global__ void edge_bias_forward(const float* w_edge, int N, int O, 
 }
 FLOWRT_HOST_KERNEL(edge_bias_forward)
 
-// The border classes' sums of dy over one image of one channel. A row run sums in double: its middle
-// is the whole row less its two ends.
-struct BorderSums {
-  double top[3], bottom[3], side[2];  // as in edge_bias_forward: left, middle, right; left, right ends
-};
-
-FLOWRT_DEVICE void add_row_sums(const float* row, int W, double* out3) {
+// Adds a border line's sums of dy to out3: its left end, its middle run (the whole line less its
+// two ends, in double) and its right end.
+FLOWRT_DEVICE void add_line_sums(const float* line, int W, double* out3) {
   double total = 0;
-  for (int j = 0; j < W; j++) total += row[j];
-  double left = row[0], right = W > 1 ? row[W - 1] : 0.0;
+  for (int j = 0; j < W; j++) total += line[j];
+  double left = line[0], right = W > 1 ? line[W - 1] : 0.0;
   out3[0] += left, out3[1] += total - left - right, out3[2] += right;
 }
 
 // One block per output channel o (grid x = O), images over the threads: each thread sums its images'
-// border classes, the block adds them up, and thread 0 spreads each class over the taps it covers.
+// 8 border classes (first line: left, middle, right; last line: the same; the other lines' left and
+// right ends), the block adds them up, and thread 0 spreads each class over the taps it covers.
 // Overwrites dw_edge.
 extern "C" __global__ void edge_bias_backward(const float* dy, int N, int O, int H, int W, float* dw_edge) {
   int o = blockIdx.x;
-  BorderSums s = {{0, 0, 0}, {0, 0, 0}, {0, 0}};
+  double sums[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   IndexRange images = block_range(N);
   for (long long n = images.begin; n < images.end; n += images.step) {
     const float* image = dy + ((long long)n * O + o) * H * W;
-    add_row_sums(image, W, s.top);
-    if (H > 1) add_row_sums(image + (long long)(H - 1) * W, W, s.bottom);
+    add_line_sums(image, W, sums);
+    if (H > 1) add_line_sums(image + (long long)(H - 1) * W, W, sums + 3);
     for (int i = 1; i < H - 1; i++) {
-      s.side[0] += image[(long long)i * W];
-      if (W > 1) s.side[1] += image[(long long)i * W + W - 1];
+      sums[6] += image[(long long)i * W];
+      if (W > 1) sums[7] += image[(long long)i * W + W - 1];
     }
   }
-  double* parts[3] = {s.top, s.bottom, s.side};
-  int counts[3] = {3, 3, 2};
-  for (int p = 0; p < 3; p++)
-    for (int k = 0; k < counts[p]; k++) parts[p][k] = block_sum(parts[p][k]);
+  for (int c = 0; c < 8; c++) sums[c] = block_sum(sums[c]);
   if (threadIdx.x != 0) return;
   int first = edge_class(0, W), last = edge_class(W - 1, W), rc_top = edge_class(0, H), rc_bottom = edge_class(H - 1, H);
-  // (row class, column class, sum) of every nonempty class; H = 1 has no bottom row, H ≤ 2 no sides.
-  struct Part { int rc, cc; double sum; };
-  Part classes[8] = {{rc_top, first, s.top[0]}, {rc_top, 0, s.top[1]}, {rc_top, last, s.top[2]},
-                     {rc_bottom, first, s.bottom[0]}, {rc_bottom, 0, s.bottom[1]}, {rc_bottom, last, s.bottom[2]},
-                     {0, first, s.side[0]}, {0, last, s.side[1]}};
+  // Each class's (row class, column class), in the order of sums; an empty class (no last line when
+  // H = 1, no other lines when H ≤ 2) has sum 0.
+  const int rc[8] = {rc_top, rc_top, rc_top, rc_bottom, rc_bottom, rc_bottom, 0, 0};
+  const int cc[8] = {first, 0, last, first, 0, last, first, last};
   for (int kh = 0; kh < 3; kh++)
     for (int kw = 0; kw < 3; kw++) {
       double total = 0;
       for (int c = 0; c < 8; c++)
-        if (tap_outside(kh, kw, classes[c].rc, classes[c].cc)) total += classes[c].sum;
+        if (tap_outside(kh, kw, rc[c], cc[c])) total += sums[c];
       dw_edge[o * 9 + kh * 3 + kw] = (float)total;
     }
 }
