@@ -12,10 +12,10 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import org.flowrt.backend.Backend;
 import org.flowrt.backend.DeviceBuffer;
+import org.flowrt.backend.TimingBackend;
 import org.flowrt.dist.Collective;
 import org.flowrt.dist.Mpi;
 import org.flowrt.glow.BackwardMode;
-import org.flowrt.backend.TimingBackend;
 import org.flowrt.glow.Glow;
 import org.flowrt.glow.GlowConfig;
 import org.flowrt.train.OptimizerKind;
@@ -100,21 +100,22 @@ final class BenchOneCommand implements Callable<Integer> {
     int ranksCount = mpi == null ? 1 : mpi.size();
     TrainSettings settings = TrainSettings.defaults(batch * ranksCount, 1).withWarmupImages(0).with(OptimizerKind.ADAMAX, lr, 0, 0, mode, 1);
     SplittableRandom random = new SplittableRandom(7 + (mpi == null ? 0 : mpi.rank()));
-    Map<String, Object> r = new LinkedHashMap<>();
+    Map<String, Object> r;
     try (Backend device = DistributedOption.openBackend(backendOption, mpi); Collective ranks = DistributedOption.ranks(mpi, device)) {
       TimingBackend timing = opTimes ? new TimingBackend(device) : null;
-      measure(timing != null ? timing : device, timing, ranks, cfg, settings, mode, ranksCount, random, r);
+      r = measure(timing != null ? timing : device, timing, ranks, cfg, settings, random);
     }
-    if (r.isEmpty()) return 0;  // not the leader
+    if (r == null) return 0;  // not the leader
     String json = new GsonBuilder().disableHtmlEscaping().create().toJson(r);
     System.out.println(json);
     if (out != null) Files.writeString(out, json + "\n", java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
     return 0;
   }
 
-  /** The measurement on `be` (`timing` itself when op times are asked for); fills `r` on the leader only. */
-  private void measure(Backend be, TimingBackend timing, Collective ranks, GlowConfig cfg, TrainSettings settings,
-      BackwardMode mode, int ranksCount, SplittableRandom random, Map<String, Object> r) {
+  /** The measurement on `be` (`timing` itself when op times are asked for): the result on the leader, null elsewhere. */
+  private Map<String, Object> measure(Backend be, TimingBackend timing, Collective ranks, GlowConfig cfg,
+      TrainSettings settings, SplittableRandom random) {
+    int ranksCount = ranks.size();
     try (Glow glow = new Glow(be, cfg, 1); Trainer trainer = new Trainer(glow, settings, ranks)) {
       try (DeviceBuffer x = be.uploadNew(images(cfg, random))) {
         glow.initialize(x, null, batch, ranks);
@@ -160,14 +161,15 @@ final class BenchOneCommand implements Callable<Integer> {
         timing.recording(false);
         sampleOps = timing.takeTimes();
       }
-      if (!ranks.leader()) return;
+      if (!ranks.leader()) return null;
+      Map<String, Object> r = new LinkedHashMap<>();
       r.put("backend", be.description());
       if (ranks != Collective.SINGLE) {  // launched by MPI
         r.put("ranks", ranksCount);
         r.put("gradient_sum_seconds", median(sums));  // per step, rank 0
       }
       r.put("config", cfg);
-      r.put("backward", mode.name().toLowerCase(java.util.Locale.ROOT));
+      r.put("backward", settings.mode().name().toLowerCase(java.util.Locale.ROOT));
       r.put("batch", batch);
       r.put("parameters", glow.parameters().count());
       if (Double.isFinite(firstBpd)) r.put("first_train_bpd", firstBpd);  // a sanity check between implementations
@@ -184,6 +186,7 @@ final class BenchOneCommand implements Callable<Integer> {
         r.put("train_op_times", trainOps);  // over op_times_steps training steps
         r.put("sample_op_times", sampleOps);  // one sample of --batch images
       }
+      return r;
     }
   }
 
