@@ -106,12 +106,12 @@ public final class CudaBackend implements Backend {
         + (options.syncLaunches() ? ", launches synchronized" : "") + ")";
   }
 
-  /** Makes this backend's context current on the calling thread unless flowrt already did. */
   /** The stream every launch, copy and library call of this backend is queued on. */
   CUstream_st stream() {
     return stream;
   }
 
+  /** Makes this backend's context current on the calling thread unless flowrt already did. */
   void makeCurrent() {
     long[] current = CURRENT_CONTEXT.get();
     if (current[0] == context.address()) return;
