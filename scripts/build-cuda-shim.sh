@@ -12,6 +12,7 @@
 #                               only their version nodes: the bindings link against them, flowrt
 #                               calls nothing in them, and the bindings resolve functions lazily
 #   - fiber-selftest, the fiber runtime's own checks (FiberRuntimeTest runs it).
+#   - host-pool-selftest, the stress test of the CPU launcher's thread pool (HostPoolTest runs it).
 # Usage: scripts/build-cuda-shim.sh OUTPUT_DIR
 set -euo pipefail
 out=${1:?usage: build-cuda-shim.sh OUTPUT_DIR}
@@ -20,7 +21,7 @@ native="$root/src/test/native"
 mkdir -p "$out"
 stamp="$out/.built"
 if [ -f "$stamp" ] && [ -z "$(find "$native" "$root/cuda" "$root/src/main/native" "$0" -newer "$stamp" -type f -print -quit)" ]; then
-  echo "[flowrt] host shim and fiber self-test are up to date in $out"
+  echo "[flowrt] host shim and native self-tests are up to date in $out"
   exit 0
 fi
 cxx=${CXX:-g++}
@@ -56,5 +57,6 @@ versioned libcudnn_cnn.so.9 "$native/cudnn_shim.cpp" cudnnCreateConvolutionDescr
 versioned libcudnn_adv.so.9 "$native/cudnn_shim.cpp" flowrt_shim_cudnn_adv "${link[@]}"
 "$cxx" "${flags[@]}" -shared -Wl,-soname,libnccl.so.2 -o "$out/libnccl.so.2" "$native/nccl_shim.cpp" -L"$out" -l:libcuda.so.1
 "$cxx" "${flags[@]}" -o "$out/fiber-selftest" "$native/fiber_selftest.cpp"
+"$cxx" "${flags[@]}" -o "$out/host-pool-selftest" "$native/host_pool_selftest.cpp"
 touch "$stamp"
-echo "[flowrt] host shim built (libcuda.so.1, cuDNN 9, NCCL 2, cudart/cuBLAS stubs) and fiber-selftest"
+echo "[flowrt] host shim built (libcuda.so.1, cuDNN 9, NCCL 2, cudart/cuBLAS stubs), fiber-selftest and host-pool-selftest"

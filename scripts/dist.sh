@@ -57,7 +57,7 @@ done
 (cd target/test-classes && zip -q -r "$root/$stage/test/flowrt-tests.jar" .)
 cp target/dist-tools/junit-platform-console-standalone-*.jar "$stage/test/junit-console.jar"
 mkdir -p "$stage/test/natives"
-cp target/cuda-shim/fiber-selftest "$stage/test/natives/"
+cp target/cuda-shim/fiber-selftest target/cuda-shim/host-pool-selftest "$stage/test/natives/"
 
 cp scripts/crash-log-dir "$stage/bin/"
 cat > "$stage/bin/flowrt" <<'EOF'

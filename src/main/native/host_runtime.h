@@ -1,6 +1,6 @@
 // host_runtime.h — the CPU backend's fast kernel launcher. It compiles the very kernels nvcc
 // compiles (cuda/all.cu, through cuda/portable.h) and runs a launch as every block of the grid once,
-// blocks in parallel on the host cores (OpenMP), ONE thread per block (the Java side then picks
+// blocks in parallel on the host cores (host_pool.h), ONE thread per block (the Java side then picks
 // host-sized grids). fiber_runtime.h is the variant with the GPU's real block geometry.
 #pragma once
 
@@ -19,17 +19,28 @@ static int flowrt_thread_count = 0;
 
 static inline int flowrt_host_threads() { return flowrt_thread_count > 0 ? flowrt_thread_count : omp_get_max_threads(); }
 
+#include "host_pool.h"
+
+static HostPool& flowrt_host_pool() {
+  static HostPool* pool = new HostPool();  // never destroyed: its helpers sleep until the process ends
+  return *pool;
+}
+
+template <typename... P>
+static void host_run_block(const HostJob* job, long long b) {
+  dim3 grid = job->grid;
+  gridDim = grid;
+  blockIdx.x = (unsigned)(b % grid.x);
+  blockIdx.y = (unsigned)((b / grid.x) % grid.y);
+  blockIdx.z = (unsigned)(b / ((long long)grid.x * grid.y));
+  host_invoke((void (*)(P...))job->kernel, job->args);
+}
+
 template <typename... P>
 static inline void host_run_grid(void (*kernel)(P...), dim3 grid, void** args) {
   long long total = (long long)grid.x * grid.y * grid.z;
-#pragma omp parallel for schedule(static) num_threads(flowrt_host_threads())
-  for (long long b = 0; b < total; b++) {
-    gridDim = grid;
-    blockIdx.x = (unsigned)(b % grid.x);
-    blockIdx.y = (unsigned)((b / grid.x) % grid.y);
-    blockIdx.z = (unsigned)(b / ((long long)grid.x * grid.y));
-    host_invoke(kernel, args);
-  }
+  HostJob job{&host_run_block<P...>, (const void*)kernel, args, grid};
+  flowrt_host_pool().run(job, total, flowrt_host_threads());
 }
 
 // Blocks have one thread here: `block` is 1 (the backend's threadsPerBlock()).
