@@ -24,6 +24,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
 // One launch: run(job, b) runs block b of `total`.
@@ -41,11 +42,11 @@ class HostPool {
   // thread while one is running (thread ranks) runs on its own caller alone.
   void run(const HostJob& job, long long total, int threads) {
     std::unique_lock<std::mutex> launching(launch_mutex_, std::try_to_lock);
-    if (!launching.owns_lock() || threads <= 1 || total <= 1) {
+    int helpers = launching.owns_lock() && threads > 1 && total > 1 ? ensure_helpers(threads - 1) : 0;
+    if (helpers == 0) {
       for (long long b = 0; b < total; b++) job.run(&job, b);
       return;
     }
-    ensure_helpers(threads - 1);
     job_ = job;
     finished_.store(0, std::memory_order_relaxed);
     uint32_t gen;
@@ -53,7 +54,7 @@ class HostPool {
       std::lock_guard<std::mutex> l(mutex_);
       gen = ++generation_;
       totals_[gen & 1].store(total, std::memory_order_relaxed);
-      active_helpers_ = threads - 1;
+      active_helpers_ = helpers;
       cursor_.store((uint64_t)gen << 32, std::memory_order_release);
     }
     wake_.notify_all();
@@ -107,11 +108,18 @@ class HostPool {
   }
 
   // Helpers are only ever added; a launch that asks for fewer threads leaves the extra ones asleep.
-  void ensure_helpers(int n) {
-    while (helpers_ < n) {
-      std::thread(&HostPool::helper, this, helpers_).detach();  // sleeps between launches; ends with the process
-      helpers_++;
+  // Where the OS refuses a thread, launches run with the helpers there are (an exception must not
+  // cross the JNI boundary).
+  int ensure_helpers(int n) {
+    while (helpers_ < n && !refused_) {
+      try {
+        std::thread(&HostPool::helper, this, helpers_).detach();  // sleeps between launches; ends with the process
+        helpers_++;
+      } catch (const std::system_error&) {
+        refused_ = true;
+      }
     }
+    return helpers_ < n ? helpers_ : n;
   }
 
   std::mutex launch_mutex_;  // one launch at a time uses the helpers
@@ -119,6 +127,7 @@ class HostPool {
   std::condition_variable wake_, done_;
   uint32_t generation_ = 0;
   int helpers_ = 0;
+  bool refused_ = false;  // the OS refused a helper thread: no more tries
   int active_helpers_ = 0;   // of the current launch; guarded by mutex_
   HostJob job_{};
   std::atomic<uint64_t> cursor_{0};  // (generation << 32) | next unclaimed block
