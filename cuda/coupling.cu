@@ -68,7 +68,8 @@ FLOWRT_DEVICE float coupling_dlog_scale(int kind, float logit, float s) {
   return 1.f - th * th;
 }
 
-// direction +1: forward (logdet += Σ log s); −1: inverse (logdet −= Σ log s).
+// direction +1: forward (logdet += Σ log s); −1: inverse (logdet −= Σ log s). logdet may be null
+// (sampling and decoding need no log-density): then the float64 log-scales are not computed.
 // Grid: x = chunk of the T transformed channels, y = sample n.
 FLOWRT_DEVICE void coupling_apply(float* z, const float* h, int mask, int parity, int kind, int direction, int N,
                                   int C, int H, int W, double* logdet) {
@@ -94,10 +95,10 @@ FLOWRT_DEVICE void coupling_apply(float* z, const float* h, int mask, int parity
       float logit = logit_row[p];
       float s = coupling_scale(kind, logit);
       zr[p] = direction > 0 ? (zr[p] + shift_row[p]) * s : zr[p] / s - shift_row[p];
-      log_scale_sum += coupling_log_scale(kind, logit);
+      if (logdet != nullptr) log_scale_sum += coupling_log_scale(kind, logit);
     }
   }
-  if (kind != COUPLING_ADDITIVE) {
+  if (kind != COUPLING_ADDITIVE && logdet != nullptr) {  // the same for the whole block: block_sum's barriers hold
     log_scale_sum = block_sum(log_scale_sum);
     if (threadIdx.x == 0) atomicAdd(&logdet[n], direction * log_scale_sum);
   }

@@ -60,7 +60,7 @@ final class FlowStep {
     return y;
   }
 
-  /** z (consumed) → returned buffer: the step inverted; logdet decreases. */
+  /** z (consumed) → returned buffer: the step inverted; logdet decreases (when given: may be null). */
   DeviceBuffer inverse(Backend be, DeviceBuffer z, Nchw s, DeviceBuffer logdet, LayerProbe probe) {
     coupling.inverse(be, z, s, logdet);
     if (probe != null) probe.after(name + ".coupling (inverse)", z, null);

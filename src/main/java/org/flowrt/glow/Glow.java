@@ -637,43 +637,42 @@ public final class Glow implements AutoCloseable {
 
   /** The inverse flow from the top latent; split halves come from `splits` or are sampled. */
   private DeviceBuffer inverse(int n, DeviceBuffer topLatent, List<DeviceBuffer> splits, float temperature, long seed) {
-    try (DeviceBuffer scratchLogdet = be.zeros(DType.F64, n)) {
-      DeviceBuffer z = be.allocate(DType.F32, topLatent.count());
-      be.copy(topLatent, z);
-      for (int i = stages.size() - 1; i >= 0; i--) {
-        Stage st = stages.get(i);
-        Nchw s = batch(st.shape(), n);
-        switch (st.kind()) {
-          case SQUEEZE -> {
-            DeviceBuffer x = be.allocate(DType.F32, s.count());
-            ReshapeOps.unsqueeze(be, z, s, x);
-            z.close();
-            z = x;
-          }
-          case STEPS -> {
-            for (int k = st.steps().length - 1; k >= 0; k--) z = st.steps()[k].inverse(be, z, s, scratchLogdet, probe);
-          }
-          case SPLIT -> {
-            int c1 = s.c() / 2;
-            Nchw s1 = s.withChannels(c1), s2 = s.withChannels(s.c() - c1);
-            try (DeviceBuffer z1 = z; DeviceBuffer z2 = be.allocate(DType.F32, s2.count())) {
-              if (splits != null) {
-                be.copy(splits.get(st.split()), z2);
-              } else {
-                try (DeviceBuffer h = be.allocate(DType.F32, 2 * s2.count())) {
-                  splitPriors.get(st.split()).forward(be, z1, s1, h);
-                  if (probe != null) probe.after(splitName(st.split()), h, null);
-                  PriorOps.sample(be, h, PriorLayout.INTERLEAVED, s2, temperature, seed + 7919L * (st.split() + 1), z2);
-                }
+    // No log-det: decoding and sampling need no log-density, so the layers skip its float64 sums.
+    DeviceBuffer z = be.allocate(DType.F32, topLatent.count());
+    be.copy(topLatent, z);
+    for (int i = stages.size() - 1; i >= 0; i--) {
+      Stage st = stages.get(i);
+      Nchw s = batch(st.shape(), n);
+      switch (st.kind()) {
+        case SQUEEZE -> {
+          DeviceBuffer x = be.allocate(DType.F32, s.count());
+          ReshapeOps.unsqueeze(be, z, s, x);
+          z.close();
+          z = x;
+        }
+        case STEPS -> {
+          for (int k = st.steps().length - 1; k >= 0; k--) z = st.steps()[k].inverse(be, z, s, null, probe);
+        }
+        case SPLIT -> {
+          int c1 = s.c() / 2;
+          Nchw s1 = s.withChannels(c1), s2 = s.withChannels(s.c() - c1);
+          try (DeviceBuffer z1 = z; DeviceBuffer z2 = be.allocate(DType.F32, s2.count())) {
+            if (splits != null) {
+              be.copy(splits.get(st.split()), z2);
+            } else {
+              try (DeviceBuffer h = be.allocate(DType.F32, 2 * s2.count())) {
+                splitPriors.get(st.split()).forward(be, z1, s1, h);
+                if (probe != null) probe.after(splitName(st.split()), h, null);
+                PriorOps.sample(be, h, PriorLayout.INTERLEAVED, s2, temperature, seed + 7919L * (st.split() + 1), z2);
               }
-              z = be.allocate(DType.F32, s.count());
-              ReshapeOps.concat(be, z1, z2, s, c1, z);
             }
+            z = be.allocate(DType.F32, s.count());
+            ReshapeOps.concat(be, z1, z2, s, c1, z);
           }
         }
       }
-      return z;
     }
+    return z;
   }
 
   private String splitName(int index) {

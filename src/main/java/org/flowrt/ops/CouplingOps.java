@@ -41,12 +41,12 @@ public final class CouplingOps {
     h.require(DType.F32, spec.networkOutput(s).count(), "coupling network output " + spec.networkOutput(s));
   }
 
-  /** z ← coupling(z) in place; logdet[n] += Σ log scale (affine). */
+  /** z ← coupling(z) in place; logdet[n] += Σ log scale (affine) when logdet is given. */
   public static void forward(Backend be, Spec spec, DeviceBuffer z, DeviceBuffer h, Nchw s, DeviceBuffer logdet) {
     apply(be, Kernel.COUPLING_FORWARD, spec, z, h, s, logdet);
   }
 
-  /** z ← coupling⁻¹(z) in place; logdet[n] −= Σ log scale (affine). */
+  /** z ← coupling⁻¹(z) in place; logdet[n] −= Σ log scale (affine) when logdet is given (null: not computed). */
   public static void inverse(Backend be, Spec spec, DeviceBuffer z, DeviceBuffer h, Nchw s, DeviceBuffer logdet) {
     apply(be, Kernel.COUPLING_INVERSE, spec, z, h, s, logdet);
   }
@@ -54,11 +54,11 @@ public final class CouplingOps {
   private static void apply(Backend be, Kernel kernel, Spec spec, DeviceBuffer z, DeviceBuffer h, Nchw s,
       DeviceBuffer logdet) {
     checkIo(spec, z, h, s);
-    logdet.require(DType.F64, s.n(), "logdet");
+    if (logdet != null) logdet.require(DType.F64, s.n(), "logdet");
     int transformed = spec.mask().transformedChannels(s.c());
     int chunks = Math.min(transformed, be.chunks((long) transformed * s.hw(), s.n()));
     be.launch(kernel, Grid.of(chunks, s.n()), be.args().ptr(z).ptr(h).code(spec.mask()).i32(spec.parity())
-        .code(spec.kind()).i32(s.n()).i32(s.c()).i32(s.h()).i32(s.w()).ptr(logdet));
+        .code(spec.kind()).i32(s.n()).i32(s.c()).i32(s.h()).i32(s.w()).ptrOrNull(logdet));
   }
 
   /**

@@ -63,10 +63,14 @@ public abstract class CouplingSuite extends OpSuite {
         float[] z = r.normal(s.count(), 1.0);
         DeviceBuffer zb = up(z), h = up(r.normal(spec.networkOutput(s).count(), 1.0)), logdet = doubles(s.n());
         CouplingOps.forward(be, spec, zb, h, s, logdet);
+        DeviceBuffer withoutLogdet = up(down(zb));
         CouplingOps.inverse(be, spec, zb, h, s, logdet);
         // (x + shift)·s / s − shift in float32: error ≲ ulp of |x| + |shift| ≤ ~5.
         Check.close("coupling inverse(forward(x)) " + spec + " " + s, d(z), down(zb), 1e-5, 2e-6);
         Check.close("coupling logdet after forward+inverse " + spec, new double[s.n()], downD(logdet), 0, 1e-9);
+        // Without a log-det (sampling, decoding) the inverse skips its sums and computes the same z exactly.
+        CouplingOps.inverse(be, spec, withoutLogdet, h, s, null);
+        Check.close("coupling inverse without log-det " + spec + " " + s, d(down(zb)), down(withoutLogdet), 0, 0);
       }
   }
 
