@@ -1,7 +1,7 @@
 // portable.h — lets every kernel in cuda/ compile for three targets from one source:
 //   nvcc                 the GPU (the fatbin).
 //   g++                  the CPU backend's fast host build: a launch runs its blocks in parallel on
-//                        the host cores (OpenMP, src/main/native/host_runtime.h), each block with ONE
+//                        the host cores (src/main/native/host_runtime.h), each block with ONE
 //                        thread: threadIdx is 0, blockDim is 1, __syncthreads() is a no-op.
 //   g++ -DFLOWRT_FIBERS  the geometry-checking host build: each block runs its real blockDim
 //                        (256) threads as fibers on one OS thread (src/main/native/fiber_runtime.h),
