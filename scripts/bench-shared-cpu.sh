@@ -3,7 +3,8 @@
 # then sleep; OMP_WAIT_POLICY set but empty keeps it), with threads that spin (ACTIVE) and with
 # threads that sleep at once (PASSIVE, flowrt's launcher default). With B busy single-threaded processes on C cores, a fair share gives flowrt's T threads
 # C·T/(T+B) cores, so throughput that degrades "proportionally to the load" is alone × C/(T+B)·(T/C).
-# Usage: scripts/bench-shared-cpu.sh [BUSY=3] [STEPS=12]
+# Usage: scripts/bench-shared-cpu.sh [BUSY=3] [STEPS=12] [POLICY...]   (POLICY: default, ACTIVE, PASSIVE;
+#        all three unless given)
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 busy_count=${1:-3}
@@ -19,7 +20,10 @@ run() {
 cores=$(nproc)
 echo "| OpenMP wait policy | alone (images/s) | beside $busy_count busy processes | slowdown | proportional slowdown |"
 echo "| --- | --- | --- | --- | --- |"
-for policy in "" ACTIVE PASSIVE; do
+policies=("${@:3}")
+[ ${#policies[@]} -gt 0 ] || policies=(default ACTIVE PASSIVE)
+for policy in "${policies[@]}"; do
+  [ "$policy" = default ] && policy=""
   alone=$(run "$policy")
   pids=()
   for _ in $(seq "$busy_count"); do (while :; do :; done) & pids+=($!); done
