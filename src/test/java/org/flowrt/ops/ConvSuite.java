@@ -25,7 +25,10 @@ public abstract class ConvSuite extends OpSuite {
       new ConvShape(2, 48, 4, 2, 6, 3), new ConvShape(3, 5, 5, 1, 6, 3), new ConvShape(2, 5, 2, 3, 7, 3),
       // Few output channels and few input channels: the CPU backend runs these as 1×1 convolutions
       // of the taps (TapsConvolution), the GPU direct.
-      new ConvShape(2, 7, 5, 3, 4, 3), new ConvShape(3, 2, 6, 5, 13, 3));
+      new ConvShape(2, 7, 5, 3, 4, 3), new ConvShape(3, 2, 6, 5, 13, 3),
+      // Enough work per image that the CPU backend runs forward and backward data in pieces of the
+      // batch on its workers: 6 pieces of 1 image, and 2 + 2 + 1 images.
+      new ConvShape(6, 96, 16, 16, 128, 1), new ConvShape(5, 40, 16, 16, 120, 1));
 
   protected ConvSuite(Backend be) {
     super(be);

@@ -36,6 +36,7 @@ public final class CpuBackend implements Backend {
   private final FiberOrder order;
   private final int threads;
   private DnnlEngine dnnl;
+  private ConvWorkers convWorkers;
   private boolean closed;
 
   public CpuBackend() {
@@ -176,10 +177,14 @@ public final class CpuBackend implements Backend {
   @Override
   public Convolution convolution(ConvShape shape) {
     checkOpen();
-    if (dnnl == null) dnnl = new DnnlEngine();
+    if (dnnl == null) {
+      dnnl = new DnnlEngine();
+      convWorkers = new ConvWorkers(threads);
+    }
     return convolutions.computeIfAbsent(shape, s -> {
       org.flowrt.backend.ConvTaps.Side side = TapsConvolution.sideFor(s);
-      return side == null ? new DnnlConvolution(dnnl, pool, s) : new TapsConvolution(this, dnnl, pool, s, side);
+      return side == null ? new DnnlConvolution(dnnl, pool, convWorkers, s)
+          : new TapsConvolution(this, dnnl, pool, convWorkers, s, side);
     });
   }
 
@@ -200,6 +205,7 @@ public final class CpuBackend implements Backend {
     convolutions.values().forEach(CpuConvolution::close);
     convolutions.clear();
     if (dnnl != null) dnnl.close();
+    if (convWorkers != null) convWorkers.close();
     args.close();
     pool.close();
   }

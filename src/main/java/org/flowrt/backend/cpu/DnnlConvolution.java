@@ -9,7 +9,10 @@ import org.bytedeco.dnnl.dnnl_exec_arg_t;
 import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc;
 import org.bytedeco.dnnl.dnnl_primitive;
+import org.bytedeco.dnnl.dnnl_primitive_attr;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
+import org.bytedeco.dnnl.dnnl_stream;
+import org.bytedeco.javacpp.BytePointer;
 import org.flowrt.backend.ConvShape;
 import org.flowrt.backend.ConvScratch;
 import org.flowrt.backend.Convolution;
@@ -34,15 +37,22 @@ final class DnnlConvolution implements CpuConvolution {
   private final List<dnnl_primitive_desc> primitiveDescs = new ArrayList<>();
   private final List<dnnl_primitive> primitives = new ArrayList<>();
   private final List<dnnl_memory> memories = new ArrayList<>();
+  private final List<dnnl_stream> streams = new ArrayList<>();
+  private final List<dnnl_exec_arg_t> execs = new ArrayList<>();
+  private final List<BytePointer> scratchBuffers = new ArrayList<>();
+  private final ConvWorkers workers;
   private final Pass forward;
   private final Pass backwardData;
+  private final PiecewisePass forwardPieces;  // null where the pass runs whole
+  private final PiecewisePass backwardDataPieces;
   private final Pass backwardWeights;
   private final dnnl_exec_arg_t execArgs = new dnnl_exec_arg_t(3);
   private boolean closed;
 
-  DnnlConvolution(DnnlEngine dnnl, MemoryPool pool, ConvShape shape) {
+  DnnlConvolution(DnnlEngine dnnl, MemoryPool pool, ConvWorkers workers, ConvShape shape) {
     this.dnnl = dnnl;
     this.pool = pool;
+    this.workers = workers;
     this.shape = shape;
     int k = shape.kernelSize();
     long[] srcDims = {shape.batch(), shape.inChannels(), shape.height(), shape.width()};
@@ -85,6 +95,11 @@ final class DnnlConvolution implements CpuConvolution {
         new Operand(DNNL_ARG_DIFF_DST, false, dstPlain, dnnl_primitive_desc_query_md(dataPd, dnnl_query_diff_dst_md, 0)),
         new Operand(DNNL_ARG_WEIGHTS, false, weiPlain, dnnl_primitive_desc_query_md(dataPd, dnnl_query_weights_md, 0)),
         new Operand(DNNL_ARG_DIFF_SRC, true, srcPlain, dnnl_primitive_desc_query_md(dataPd, dnnl_query_diff_src_md, 0)));
+    boolean piecewise = plainActivations && workers != null && workers.count() > 1
+        && forward.scratchBytes().length == 0 && backwardData.scratchBytes().length == 0;
+    int images = piecewise ? imagesPerPiece(shape, workers.count()) : shape.batch();
+    forwardPieces = images < shape.batch() ? new PiecewisePass(images, false) : null;
+    backwardDataPieces = images < shape.batch() ? new PiecewisePass(images, true) : null;
     backwardWeights = new Pass(weiPd, "convolution backward weights",
         new Operand(DNNL_ARG_SRC, false, srcPlain, dnnl_primitive_desc_query_md(weiPd, dnnl_query_src_md, 0)),
         new Operand(DNNL_ARG_DIFF_DST, false, dstPlain, dnnl_primitive_desc_query_md(weiPd, dnnl_query_diff_dst_md, 0)),
@@ -143,7 +158,7 @@ final class DnnlConvolution implements CpuConvolution {
 
     /** Points the operand at the user's buffer; returns the pass-long reorder buffer, or null. */
     DeviceBuffer bind(DeviceBuffer b) {
-      check(dnnl_memory_set_data_handle(user, NativeAddress.pointer(b.address())), "dnnl_memory_set_data_handle");
+      setHandle(user, b.address());
       if (reorder == null) return null;
       DeviceBuffer buffer = DeviceBuffer.allocate(pool, DType.F32, (innerBytes + 3) / 4);
       check(dnnl_memory_set_data_handle(inner, NativeAddress.pointer(buffer.address())), "dnnl_memory_set_data_handle");
@@ -157,6 +172,10 @@ final class DnnlConvolution implements CpuConvolution {
       execArgs.position(0);
       check(dnnl_primitive_execute(reorder, dnnl.stream, 2, execArgs), "dnnl_primitive_execute(reorder for " + what + ")");
     }
+  }
+
+  private static void setHandle(dnnl_memory m, long address) {
+    check(dnnl_memory_set_data_handle(m, NativeAddress.pointer(address)), "dnnl_memory_set_data_handle");
   }
 
   /** One convolution primitive with its three operands. */
@@ -187,6 +206,156 @@ final class DnnlConvolution implements CpuConvolution {
         for (DeviceBuffer d : scratch) if (d != null) d.close();
       }
     }
+
+    /** The reorder buffers this pass takes from the pool, in the order it takes them. */
+    long[] scratchBytes() {
+      return java.util.Arrays.stream(operands).filter(o -> o.reorder != null).mapToLong(o -> o.innerBytes).toArray();
+    }
+  }
+
+  /**
+   * Images per piece of a pass run on the workers: about four pieces per worker, so the worker on the
+   * busier core leaves its share to the other, and at least 4 MFLOP a piece (a oneDNN call costs
+   * microseconds); the whole batch (no pieces) where that leaves fewer than two.
+   */
+  static int imagesPerPiece(ConvShape s, int workers) {
+    long flopsPerImage = 2L * s.height() * s.width() * s.inChannels() * s.outChannels() * s.kernelSize() * s.kernelSize();
+    int byWorkers = (s.batch() + 4 * workers - 1) / (4 * workers);
+    int byCost = (int) Math.min(s.batch(), (4_000_000L + flopsPerImage - 1) / flopsPerImage);
+    int images = Math.max(1, Math.max(byWorkers, byCost));
+    return (s.batch() + images - 1) / images >= 2 ? images : s.batch();
+  }
+
+  /**
+   * Forward or backward data in pieces of `images` images on the backend's convolution workers (the
+   * images are independent in both). Only for passes with no reorder (the 1×1 convolutions on plain
+   * NCHW: oneDNN's GEMM), so a piece is a primitive on offsets into the user's buffers. Per worker and
+   * piece size: its own primitive, created single-threaded (oneDNN fixes its work split then), its
+   * memory objects, a user-owned scratchpad (concurrent primitives must not share oneDNN's) and stream.
+   */
+  private final class PiecewisePass {
+    final int images;
+    final int pieces;
+    final int lastImages;
+    final long firstPerImage;  // elements per image of the source operand (x, or dy for backward data)
+    final long thirdPerImage;  // and of the output (y, or dx)
+    final Piece[][] byWorker;  // [worker][0: a full piece, 1: the smaller last piece]
+
+    PiecewisePass(int images, boolean data) {
+      this.images = images;
+      int n = shape.batch();
+      pieces = (n + images - 1) / images;
+      lastImages = n - (pieces - 1) * images;
+      long hw = (long) shape.height() * shape.width(), in = shape.inChannels() * hw, out = shape.outChannels() * hw;
+      firstPerImage = data ? out : in;
+      thirdPerImage = data ? in : out;
+      int[] sizes = lastImages == images ? new int[] {images} : new int[] {images, lastImages};
+      byWorker = new Piece[workers.count()][sizes.length];
+      int before = HostKernels.callingThreadOpenMpThreads();
+      HostKernels.setCallingThreadOpenMpThreads(1);
+      try {
+        for (int i = 0; i < sizes.length; i++) {
+          long[] srcDims = {sizes[i], shape.inChannels(), shape.height(), shape.width()};
+          long[] dstDims = {sizes[i], shape.outChannels(), shape.height(), shape.width()};
+          long[] weiDims = {shape.outChannels(), shape.inChannels(), shape.kernelSize(), shape.kernelSize()};
+          dnnl_memory_desc src = desc(srcDims, dnnl_nchw), wei = desc(weiDims, dnnl_oihw), dst = desc(dstDims, dnnl_nchw);
+          long[] pad = {shape.padding(), shape.padding()};
+          dnnl_primitive_attr attr = new dnnl_primitive_attr();
+          check(dnnl_primitive_attr_create(attr), "dnnl_primitive_attr_create");
+          try {
+            check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user), "dnnl_primitive_attr_set_scratchpad_mode");
+            dnnl_primitive_desc fwd = new dnnl_primitive_desc();
+            check(dnnl_convolution_forward_primitive_desc_create(fwd, dnnl.engine, dnnl_forward_training,
+                dnnl_convolution_direct, src, wei, null, dst, new long[] {1, 1}, new long[] {0, 0}, pad, pad, attr),
+                "dnnl_convolution_forward_primitive_desc_create (piece of " + sizes[i] + " images)");
+            primitiveDescs.add(fwd);
+            dnnl_primitive_desc pd = fwd;
+            if (data) {
+              pd = new dnnl_primitive_desc();
+              check(dnnl_convolution_backward_data_primitive_desc_create(pd, dnnl.engine, dnnl_convolution_direct,
+                  src, wei, dst, new long[] {1, 1}, new long[] {0, 0}, pad, pad, fwd, attr),
+                  "dnnl_convolution_backward_data_primitive_desc_create (piece of " + sizes[i] + " images)");
+              primitiveDescs.add(pd);
+            }
+            for (int w = 0; w < byWorker.length; w++)
+              byWorker[w][i] = data
+                  ? new Piece(pd, "convolution backward data (piece)", DNNL_ARG_DIFF_DST, dst, DNNL_ARG_WEIGHTS, wei, DNNL_ARG_DIFF_SRC, src)
+                  : new Piece(pd, "convolution forward (piece)", DNNL_ARG_SRC, src, DNNL_ARG_WEIGHTS, wei, DNNL_ARG_DST, dst);
+          } finally {
+            check(dnnl_primitive_attr_destroy(attr), "dnnl_primitive_attr_destroy");
+          }
+        }
+      } finally {
+        HostKernels.setCallingThreadOpenMpThreads(before);
+      }
+    }
+
+    void run(DeviceBuffer first, DeviceBuffer weights, DeviceBuffer third) {
+      if (closed) throw new IllegalStateException("convolution plan used after close");
+      long a = first.address(), w = weights.address(), c = third.address();
+      int before = HostKernels.callingThreadOpenMpThreads();
+      HostKernels.setCallingThreadOpenMpThreads(1);
+      try {
+        workers.run(pieces, (worker, i) -> {
+          long image = (long) i * images;
+          byWorker[worker][i == pieces - 1 && lastImages != images ? 1 : 0]
+              .run(a + image * firstPerImage * Float.BYTES, w, c + image * thirdPerImage * Float.BYTES);
+        });
+      } finally {
+        HostKernels.setCallingThreadOpenMpThreads(before);
+      }
+    }
+  }
+
+  /** A piece's primitive on one worker, with its own memory objects, scratchpad and stream. */
+  private final class Piece {
+    final dnnl_primitive primitive;
+    final String name;
+    final dnnl_memory[] operands = new dnnl_memory[3];
+    final dnnl_stream stream = new dnnl_stream();
+    final dnnl_exec_arg_t exec = new dnnl_exec_arg_t(4);
+    final int count;
+
+    Piece(dnnl_primitive_desc pd, String name, int arg0, dnnl_memory_desc md0, int arg1, dnnl_memory_desc md1, int arg2,
+        dnnl_memory_desc md2) {
+      this.primitive = primitive(pd);
+      this.name = name;
+      check(dnnl_stream_create(stream, dnnl.engine, dnnl_stream_default_flags), "dnnl_stream_create");
+      streams.add(stream);
+      execs.add(exec);
+      int[] args = {arg0, arg1, arg2};
+      dnnl_memory_desc[] mds = {md0, md1, md2};
+      for (int i = 0; i < 3; i++) {
+        operands[i] = memory(mds[i]);
+        exec.position(i).arg(args[i]).memory(operands[i]);
+      }
+      dnnl_memory_desc scratchMd = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+      long bytes = scratchMd == null ? 0 : dnnl_memory_desc_get_size(scratchMd);
+      if (bytes > 0) {
+        dnnl_memory scratchpad = memory(scratchMd);
+        BytePointer buffer = new BytePointer(bytes);
+        scratchBuffers.add(buffer);
+        setHandle(scratchpad, buffer.address());
+        exec.position(3).arg(DNNL_ARG_SCRATCHPAD).memory(scratchpad);
+        count = 4;
+      } else {
+        count = 3;
+      }
+      exec.position(0);
+    }
+
+    void run(long a, long b, long c) {
+      setHandle(operands[0], a);
+      setHandle(operands[1], b);
+      setHandle(operands[2], c);
+      check(dnnl_primitive_execute(primitive, stream, count, exec), "dnnl_primitive_execute(" + name + ")");
+      check(dnnl_stream_wait(stream), "dnnl_stream_wait");
+    }
+  }
+
+  /** Whether forward and backward data run in pieces of the batch on the workers. */
+  boolean runsInPieces() {
+    return forwardPieces != null;
   }
 
   @Override
@@ -197,24 +366,25 @@ final class DnnlConvolution implements CpuConvolution {
   /** The reorder buffers a pass takes from the pool, in the order it takes them (for the planner). */
   @Override
   public long[] scratchBytes(ConvScratch.Pass pass) {
-    Pass p = switch (pass) {
-      case FORWARD -> forward;
-      case BACKWARD_DATA -> backwardData;
-      case BACKWARD_FILTER -> backwardWeights;
+    return switch (pass) {
+      case FORWARD -> forward.scratchBytes();
+      case BACKWARD_DATA -> backwardData.scratchBytes();
+      case BACKWARD_FILTER -> backwardWeights.scratchBytes();
     };
-    return java.util.Arrays.stream(p.operands).filter(o -> o.reorder != null).mapToLong(o -> o.innerBytes).toArray();
   }
 
   @Override
   public void forward(DeviceBuffer x, DeviceBuffer w, DeviceBuffer y) {
     checkBuffers(x, w, y);
-    forward.run(x, w, y);
+    if (forwardPieces != null) forwardPieces.run(x, w, y);
+    else forward.run(x, w, y);
   }
 
   @Override
   public void backwardData(DeviceBuffer dy, DeviceBuffer w, DeviceBuffer dx) {
     checkBuffers(dx, w, dy);
-    backwardData.run(dy, w, dx);
+    if (backwardDataPieces != null) backwardDataPieces.run(dy, w, dx);
+    else backwardData.run(dy, w, dx);
   }
 
   @Override
@@ -228,6 +398,9 @@ final class DnnlConvolution implements CpuConvolution {
     if (closed) return;
     closed = true;
     for (dnnl_primitive p : primitives) check(dnnl_primitive_destroy(p), "dnnl_primitive_destroy");
+    for (dnnl_stream st : streams) check(dnnl_stream_destroy(st), "dnnl_stream_destroy");
+    for (dnnl_exec_arg_t e : execs) e.close();
+    for (BytePointer b : scratchBuffers) b.close();
     for (dnnl_memory m : memories) check(dnnl_memory_destroy(m), "dnnl_memory_destroy");
     for (dnnl_primitive_desc pd : primitiveDescs) check(dnnl_primitive_desc_destroy(pd), "dnnl_primitive_desc_destroy");
     for (dnnl_memory_desc md : descs) check(dnnl_memory_desc_destroy(md), "dnnl_memory_desc_destroy");

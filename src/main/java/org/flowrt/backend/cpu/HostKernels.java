@@ -30,6 +30,14 @@ public final class HostKernels {
   @Name("flowrt_host_threads")
   public static native int threads();
 
+  /** The calling thread's OpenMP default. */
+  @Name("omp_get_max_threads")
+  public static native int callingThreadOpenMpThreads();
+
+  /** The calling thread's OpenMP default alone (oneDNN follows it): 1 on the convolution workers. */
+  @Name("omp_set_num_threads")
+  public static native void setCallingThreadOpenMpThreads(int n);
+
   /** Sets the threads of every launch, and the calling thread's OpenMP default (oneDNN follows it). */
   @Name("flowrt_host_set_threads")
   public static native void setThreads(int n);

@@ -60,13 +60,13 @@ final class TapsConvolution implements CpuConvolution {
   private final DnnlConvolution pointwise;
   private final int taps;
 
-  TapsConvolution(Backend be, DnnlEngine dnnl, MemoryPool pool, ConvShape s, Side side) {
+  TapsConvolution(Backend be, DnnlEngine dnnl, MemoryPool pool, ConvWorkers workers, ConvShape s, Side side) {
     this.be = be;
     this.pool = pool;
     this.shape = s;
     this.side = side;
     this.taps = s.kernelSize() * s.kernelSize();
-    pointwise = new DnnlConvolution(dnnl, pool, side == Side.OUTPUT
+    pointwise = new DnnlConvolution(dnnl, pool, workers, side == Side.OUTPUT
         ? new ConvShape(s.batch(), s.inChannels(), s.height(), s.width(), s.outChannels() * taps, 1)
         : new ConvShape(s.batch(), s.inChannels() * taps, s.height(), s.width(), s.outChannels(), 1));
   }
