@@ -28,6 +28,9 @@ import org.flowrt.backend.NativeAddress;
  * operand whose chosen layout differs from the plain one is reordered into a cached buffer before
  * the pass (inputs) or back after it (outputs). Primitives are created once per shape; the reorder
  * buffers come from the backend's pool for the duration of one pass (reused from its free list).
+ * Forward and backward data of the 1×1 convolutions on plain NCHW run in pieces of the batch on the
+ * backend's {@link ConvWorkers} ({@link PiecewisePass}), so an unevenly shared CPU does not hold a
+ * pass to the pace of its slower core.
  */
 final class DnnlConvolution implements CpuConvolution {
   private final DnnlEngine dnnl;
