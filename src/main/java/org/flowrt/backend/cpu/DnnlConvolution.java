@@ -218,13 +218,14 @@ final class DnnlConvolution implements CpuConvolution {
 
   /**
    * Images per piece of a pass run on the workers: about four pieces per worker, so the worker on the
-   * busier core leaves its share to the other, and at least 4 MFLOP a piece (a oneDNN call costs
-   * microseconds); the whole batch (no pieces) where that leaves fewer than two.
+   * busier core leaves its share to the other, and at least 16 MFLOP a piece (a oneDNN call and the
+   * helper's wake-up cost microseconds; with 4 MFLOP config A sampled up to 10 % slower alone); the
+   * whole batch (no pieces) where that leaves fewer than two.
    */
   static int imagesPerPiece(ConvShape s, int workers) {
     long flopsPerImage = 2L * s.height() * s.width() * s.inChannels() * s.outChannels() * s.kernelSize() * s.kernelSize();
     int byWorkers = (s.batch() + 4 * workers - 1) / (4 * workers);
-    int byCost = (int) Math.min(s.batch(), (4_000_000L + flopsPerImage - 1) / flopsPerImage);
+    int byCost = (int) Math.min(s.batch(), (16_000_000L + flopsPerImage - 1) / flopsPerImage);
     int images = Math.max(1, Math.max(byWorkers, byCost));
     return (s.batch() + images - 1) / images >= 2 ? images : s.batch();
   }
