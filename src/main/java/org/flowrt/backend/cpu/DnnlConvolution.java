@@ -29,7 +29,7 @@ import org.flowrt.backend.NativeAddress;
  * the pass (inputs) or back after it (outputs). Primitives are created once per shape; the reorder
  * buffers come from the backend's pool for the duration of one pass (reused from its free list).
  * Forward and backward data of the 1×1 convolutions on plain NCHW run in pieces of the batch on the
- * backend's {@link ConvWorkers} ({@link PiecewisePass}), so an unevenly shared CPU does not hold a
+ * backend's {@link ConvWorkers} ({@link Pieces}), so an unevenly shared CPU does not hold a
  * pass to the pace of its slower core.
  */
 final class DnnlConvolution implements CpuConvolution {
@@ -46,8 +46,7 @@ final class DnnlConvolution implements CpuConvolution {
   private final ConvWorkers workers;
   private final Pass forward;
   private final Pass backwardData;
-  private final PiecewisePass forwardPieces;  // null where the pass runs whole
-  private final PiecewisePass backwardDataPieces;
+  private final Pieces pieces;  // null where forward and backward data run whole
   private final Pass backwardWeights;
   private final dnnl_exec_arg_t execArgs = new dnnl_exec_arg_t(3);
   private boolean closed;
@@ -70,23 +69,21 @@ final class DnnlConvolution implements CpuConvolution {
     dnnl_memory_desc srcAny = plainActivations ? srcPlain : desc(srcDims, dnnl_format_tag_any);
     dnnl_memory_desc weiAny = desc(weiDims, dnnl_format_tag_any);
     dnnl_memory_desc dstAny = plainActivations ? dstPlain : desc(dstDims, dnnl_format_tag_any);
-    long[] strides = {1, 1};
-    long[] dilates = {0, 0};
     long[] pad = {shape.padding(), shape.padding()};
 
     dnnl_primitive_desc fwdPd = new dnnl_primitive_desc();
     check(dnnl_convolution_forward_primitive_desc_create(fwdPd, dnnl.engine, dnnl_forward_training,
-        dnnl_convolution_direct, srcAny, weiAny, null, dstAny, strides, dilates, pad, pad, null),
+        dnnl_convolution_direct, srcAny, weiAny, null, dstAny, STRIDES, DILATES, pad, pad, null),
         "dnnl_convolution_forward_primitive_desc_create");
     primitiveDescs.add(fwdPd);
     dnnl_primitive_desc dataPd = new dnnl_primitive_desc();
     check(dnnl_convolution_backward_data_primitive_desc_create(dataPd, dnnl.engine, dnnl_convolution_direct,
-        srcAny, weiAny, dstAny, strides, dilates, pad, pad, fwdPd, null),
+        srcAny, weiAny, dstAny, STRIDES, DILATES, pad, pad, fwdPd, null),
         "dnnl_convolution_backward_data_primitive_desc_create");
     primitiveDescs.add(dataPd);
     dnnl_primitive_desc weiPd = new dnnl_primitive_desc();
     check(dnnl_convolution_backward_weights_primitive_desc_create(weiPd, dnnl.engine, dnnl_convolution_direct,
-        srcAny, weiAny, null, dstAny, strides, dilates, pad, pad, fwdPd, null),
+        srcAny, weiAny, null, dstAny, STRIDES, DILATES, pad, pad, fwdPd, null),
         "dnnl_convolution_backward_weights_primitive_desc_create");
     primitiveDescs.add(weiPd);
 
@@ -98,16 +95,18 @@ final class DnnlConvolution implements CpuConvolution {
         new Operand(DNNL_ARG_DIFF_DST, false, dstPlain, dnnl_primitive_desc_query_md(dataPd, dnnl_query_diff_dst_md, 0)),
         new Operand(DNNL_ARG_WEIGHTS, false, weiPlain, dnnl_primitive_desc_query_md(dataPd, dnnl_query_weights_md, 0)),
         new Operand(DNNL_ARG_DIFF_SRC, true, srcPlain, dnnl_primitive_desc_query_md(dataPd, dnnl_query_diff_src_md, 0)));
-    boolean piecewise = plainActivations && workers != null && workers.count() > 1
+    boolean piecewise = plainActivations && workers.count() > 1
         && forward.scratchBytes().length == 0 && backwardData.scratchBytes().length == 0;
     int images = piecewise ? imagesPerPiece(shape, workers.count()) : shape.batch();
-    forwardPieces = images < shape.batch() ? new PiecewisePass(images, false) : null;
-    backwardDataPieces = images < shape.batch() ? new PiecewisePass(images, true) : null;
+    pieces = images < shape.batch() ? new Pieces(images) : null;
     backwardWeights = new Pass(weiPd, "convolution backward weights",
         new Operand(DNNL_ARG_SRC, false, srcPlain, dnnl_primitive_desc_query_md(weiPd, dnnl_query_src_md, 0)),
         new Operand(DNNL_ARG_DIFF_DST, false, dstPlain, dnnl_primitive_desc_query_md(weiPd, dnnl_query_diff_dst_md, 0)),
         new Operand(DNNL_ARG_DIFF_WEIGHTS, true, weiPlain, dnnl_primitive_desc_query_md(weiPd, dnnl_query_diff_weights_md, 0)));
   }
+
+  private static final long[] STRIDES = {1, 1};
+  private static final long[] DILATES = {0, 0};
 
   private dnnl_memory_desc desc(long[] dims, int tag) {
     dnnl_memory_desc md = new dnnl_memory_desc();
@@ -231,38 +230,40 @@ final class DnnlConvolution implements CpuConvolution {
   }
 
   /**
-   * Forward or backward data in pieces of `images` images on the backend's convolution workers (the
+   * Forward and backward data in pieces of `images` images on the backend's convolution workers (the
    * images are independent in both). Only for passes with no reorder (the 1×1 convolutions on plain
-   * NCHW: oneDNN's GEMM), so a piece is a primitive on offsets into the user's buffers. Per worker and
-   * piece size: its own primitive, created single-threaded (oneDNN fixes its work split then), its
-   * memory objects, a user-owned scratchpad (concurrent primitives must not share oneDNN's) and stream.
+   * NCHW: oneDNN's GEMM), so a piece is a primitive on offsets into the user's buffers. Per piece
+   * size, one forward primitive descriptor (also backward data's hint); per worker and piece size,
+   * each pass's own primitive, created single-threaded (oneDNN fixes its work split then), memory
+   * objects, a user-owned scratchpad (concurrent primitives must not share oneDNN's) and stream.
    */
-  private final class PiecewisePass {
+  private final class Pieces {
     final int images;
-    final int pieces;
+    final int count;
     final int lastImages;
-    final long firstPerImage;  // elements per image of the source operand (x, or dy for backward data)
-    final long thirdPerImage;  // and of the output (y, or dx)
-    final Piece[][] byWorker;  // [worker][0: a full piece, 1: the smaller last piece]
+    final long inPerImage;   // elements per image of x (and dx)
+    final long outPerImage;  // and of y (and dy)
+    final Piece[][] forward;  // [worker][0: a full piece, 1: the smaller last piece]
+    final Piece[][] backwardData;
 
-    PiecewisePass(int images, boolean data) {
+    Pieces(int images) {
       this.images = images;
       int n = shape.batch();
-      pieces = (n + images - 1) / images;
-      lastImages = n - (pieces - 1) * images;
-      long hw = (long) shape.height() * shape.width(), in = shape.inChannels() * hw, out = shape.outChannels() * hw;
-      firstPerImage = data ? out : in;
-      thirdPerImage = data ? in : out;
+      count = (n + images - 1) / images;
+      lastImages = n - (count - 1) * images;
+      long hw = (long) shape.height() * shape.width();
+      inPerImage = shape.inChannels() * hw;
+      outPerImage = shape.outChannels() * hw;
       int[] sizes = lastImages == images ? new int[] {images} : new int[] {images, lastImages};
-      byWorker = new Piece[workers.count()][sizes.length];
+      forward = new Piece[workers.count()][sizes.length];
+      backwardData = new Piece[workers.count()][sizes.length];
       int before = HostKernels.callingThreadOpenMpThreads();
       HostKernels.setCallingThreadOpenMpThreads(1);
       try {
         for (int i = 0; i < sizes.length; i++) {
           long[] srcDims = {sizes[i], shape.inChannels(), shape.height(), shape.width()};
           long[] dstDims = {sizes[i], shape.outChannels(), shape.height(), shape.width()};
-          long[] weiDims = {shape.outChannels(), shape.inChannels(), shape.kernelSize(), shape.kernelSize()};
-          dnnl_memory_desc src = desc(srcDims, dnnl_nchw), wei = desc(weiDims, dnnl_oihw), dst = desc(dstDims, dnnl_nchw);
+          dnnl_memory_desc src = desc(srcDims, dnnl_nchw), wei = desc(new long[] {shape.outChannels(), shape.inChannels(), 1, 1}, dnnl_oihw), dst = desc(dstDims, dnnl_nchw);
           long[] pad = {shape.padding(), shape.padding()};
           dnnl_primitive_attr attr = new dnnl_primitive_attr();
           check(dnnl_primitive_attr_create(attr), "dnnl_primitive_attr_create");
@@ -270,21 +271,19 @@ final class DnnlConvolution implements CpuConvolution {
             check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user), "dnnl_primitive_attr_set_scratchpad_mode");
             dnnl_primitive_desc fwd = new dnnl_primitive_desc();
             check(dnnl_convolution_forward_primitive_desc_create(fwd, dnnl.engine, dnnl_forward_training,
-                dnnl_convolution_direct, src, wei, null, dst, new long[] {1, 1}, new long[] {0, 0}, pad, pad, attr),
+                dnnl_convolution_direct, src, wei, null, dst, STRIDES, DILATES, pad, pad, attr),
                 "dnnl_convolution_forward_primitive_desc_create (piece of " + sizes[i] + " images)");
             primitiveDescs.add(fwd);
-            dnnl_primitive_desc pd = fwd;
-            if (data) {
-              pd = new dnnl_primitive_desc();
-              check(dnnl_convolution_backward_data_primitive_desc_create(pd, dnnl.engine, dnnl_convolution_direct,
-                  src, wei, dst, new long[] {1, 1}, new long[] {0, 0}, pad, pad, fwd, attr),
-                  "dnnl_convolution_backward_data_primitive_desc_create (piece of " + sizes[i] + " images)");
-              primitiveDescs.add(pd);
+            dnnl_primitive_desc data = new dnnl_primitive_desc();
+            check(dnnl_convolution_backward_data_primitive_desc_create(data, dnnl.engine, dnnl_convolution_direct,
+                src, wei, dst, STRIDES, DILATES, pad, pad, fwd, attr),
+                "dnnl_convolution_backward_data_primitive_desc_create (piece of " + sizes[i] + " images)");
+            primitiveDescs.add(data);
+            for (int w = 0; w < workers.count(); w++) {
+              forward[w][i] = new Piece(fwd, "convolution forward (piece)", DNNL_ARG_SRC, src, DNNL_ARG_WEIGHTS, wei, DNNL_ARG_DST, dst);
+              backwardData[w][i] = new Piece(data, "convolution backward data (piece)", DNNL_ARG_DIFF_DST, dst,
+                  DNNL_ARG_WEIGHTS, wei, DNNL_ARG_DIFF_SRC, src);
             }
-            for (int w = 0; w < byWorker.length; w++)
-              byWorker[w][i] = data
-                  ? new Piece(pd, "convolution backward data (piece)", DNNL_ARG_DIFF_DST, dst, DNNL_ARG_WEIGHTS, wei, DNNL_ARG_DIFF_SRC, src)
-                  : new Piece(pd, "convolution forward (piece)", DNNL_ARG_SRC, src, DNNL_ARG_WEIGHTS, wei, DNNL_ARG_DST, dst);
           } finally {
             check(dnnl_primitive_attr_destroy(attr), "dnnl_primitive_attr_destroy");
           }
@@ -294,15 +293,17 @@ final class DnnlConvolution implements CpuConvolution {
       }
     }
 
-    void run(DeviceBuffer first, DeviceBuffer weights, DeviceBuffer third) {
+    /** Runs `pass` (forward or backward data) piece by piece: first → third, through the weights. */
+    void run(Piece[][] pass, long firstPerImage, long thirdPerImage, DeviceBuffer first, DeviceBuffer weights,
+        DeviceBuffer third) {
       if (closed) throw new IllegalStateException("convolution plan used after close");
       long a = first.address(), w = weights.address(), c = third.address();
       int before = HostKernels.callingThreadOpenMpThreads();
       HostKernels.setCallingThreadOpenMpThreads(1);
       try {
-        workers.run(pieces, (worker, i) -> {
+        workers.run(count, (worker, i) -> {
           long image = (long) i * images;
-          byWorker[worker][i == pieces - 1 && lastImages != images ? 1 : 0]
+          pass[worker][i == count - 1 && lastImages != images ? 1 : 0]
               .run(a + image * firstPerImage * Float.BYTES, w, c + image * thirdPerImage * Float.BYTES);
         });
       } finally {
@@ -359,7 +360,7 @@ final class DnnlConvolution implements CpuConvolution {
 
   /** Whether forward and backward data run in pieces of the batch on the workers. */
   boolean runsInPieces() {
-    return forwardPieces != null;
+    return pieces != null;
   }
 
   @Override
@@ -380,14 +381,14 @@ final class DnnlConvolution implements CpuConvolution {
   @Override
   public void forward(DeviceBuffer x, DeviceBuffer w, DeviceBuffer y) {
     checkBuffers(x, w, y);
-    if (forwardPieces != null) forwardPieces.run(x, w, y);
+    if (pieces != null) pieces.run(pieces.forward, pieces.inPerImage, pieces.outPerImage, x, w, y);
     else forward.run(x, w, y);
   }
 
   @Override
   public void backwardData(DeviceBuffer dy, DeviceBuffer w, DeviceBuffer dx) {
     checkBuffers(dx, w, dy);
-    if (backwardDataPieces != null) backwardDataPieces.run(dy, w, dx);
+    if (pieces != null) pieces.run(pieces.backwardData, pieces.outPerImage, pieces.inPerImage, dy, w, dx);
     else backwardData.run(dy, w, dx);
   }
 
