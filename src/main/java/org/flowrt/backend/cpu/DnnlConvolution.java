@@ -143,7 +143,6 @@ final class DnnlConvolution implements CpuConvolution {
     final dnnl_memory inner;
     final dnnl_primitive reorder;
     final long innerBytes;
-    long innerAddress;  // where the primitive reads or writes it in the current pass
 
     Operand(int arg, boolean output, dnnl_memory_desc plain, dnnl_memory_desc chosen) {
       this.arg = arg;
@@ -168,11 +167,9 @@ final class DnnlConvolution implements CpuConvolution {
     /** Points the operand at the user's buffer; returns the pass-long reorder buffer, or null. */
     DeviceBuffer bind(DeviceBuffer b) {
       setHandle(user, b.address());
-      innerAddress = b.address();
       if (reorder == null) return null;
       DeviceBuffer buffer = DeviceBuffer.allocate(pool, DType.F32, (innerBytes + 3) / 4);
       check(dnnl_memory_set_data_handle(inner, NativeAddress.pointer(buffer.address())), "dnnl_memory_set_data_handle");
-      innerAddress = buffer.address();
       return buffer;
     }
 
@@ -195,7 +192,6 @@ final class DnnlConvolution implements CpuConvolution {
     final String name;
     final Operand[] operands;
     final dnnl_memory scratchpad;  // a user-owned scratchpad, or null for oneDNN's own
-    InferencePieces pieces;  // where an inference pass runs in pieces of the batch, else null
 
     Pass(dnnl_primitive_desc pd, String name, Operand... operands) {
       this(pd, name, null, operands);
@@ -216,12 +212,6 @@ final class DnnlConvolution implements CpuConvolution {
       try {
         for (int i = 0; i < n; i++) scratch[i] = operands[i].bind(bufs[i]);
         for (Operand o : operands) if (!o.output) o.reorder(name);
-        if (pieces != null) {
-          long[] addresses = new long[n];
-          for (int i = 0; i < n; i++) addresses[i] = operands[i].innerAddress;
-          pieces.run(addresses);
-          return;  // the pieces wrote the caller's output (no reorder out) and have finished
-        }
         for (int i = 0; i < n; i++) execArgs.position(i).arg(operands[i].arg).memory(operands[i].inner);
         if (scratchpad != null) execArgs.position(n++).arg(DNNL_ARG_SCRATCHPAD).memory(scratchpad);
         execArgs.position(0);
@@ -304,10 +294,9 @@ final class DnnlConvolution implements CpuConvolution {
                 "dnnl_convolution_backward_data_primitive_desc_create (piece of " + sizes[i] + " images)");
             primitiveDescs.add(data);
             for (int w = 0; w < workers.count(); w++) {
-              forward[w][i] = new Piece(fwd, "convolution forward (piece)", new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS,
-                  DNNL_ARG_DST}, new dnnl_memory_desc[] {src, wei, dst});
-              backwardData[w][i] = new Piece(data, "convolution backward data (piece)", new int[] {DNNL_ARG_DIFF_DST,
-                  DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC}, new dnnl_memory_desc[] {dst, wei, src});
+              forward[w][i] = new Piece(fwd, "convolution forward (piece)", DNNL_ARG_SRC, src, DNNL_ARG_WEIGHTS, wei, DNNL_ARG_DST, dst);
+              backwardData[w][i] = new Piece(data, "convolution backward data (piece)", DNNL_ARG_DIFF_DST, dst,
+                  DNNL_ARG_WEIGHTS, wei, DNNL_ARG_DIFF_SRC, src);
             }
           } finally {
             check(dnnl_primitive_attr_destroy(attr), "dnnl_primitive_attr_destroy");
@@ -341,21 +330,21 @@ final class DnnlConvolution implements CpuConvolution {
   private final class Piece {
     final dnnl_primitive primitive;
     final String name;
-    final dnnl_memory[] operands;
+    final dnnl_memory[] operands = new dnnl_memory[3];
     final dnnl_stream stream = new dnnl_stream();
-    final dnnl_exec_arg_t exec;
+    final dnnl_exec_arg_t exec = new dnnl_exec_arg_t(4);
     final int count;
 
-    /** args[i] is the oneDNN argument of an operand with descriptor mds[i]. */
-    Piece(dnnl_primitive_desc pd, String name, int[] args, dnnl_memory_desc[] mds) {
+    Piece(dnnl_primitive_desc pd, String name, int arg0, dnnl_memory_desc md0, int arg1, dnnl_memory_desc md1, int arg2,
+        dnnl_memory_desc md2) {
       this.primitive = primitive(pd);
       this.name = name;
       check(dnnl_stream_create(stream, dnnl.engine, dnnl_stream_default_flags), "dnnl_stream_create");
       streams.add(stream);
-      exec = new dnnl_exec_arg_t(args.length + 1);
       execs.add(exec);
-      operands = new dnnl_memory[args.length];
-      for (int i = 0; i < args.length; i++) {
+      int[] args = {arg0, arg1, arg2};
+      dnnl_memory_desc[] mds = {md0, md1, md2};
+      for (int i = 0; i < 3; i++) {
         operands[i] = memory(mds[i]);
         exec.position(i).arg(args[i]).memory(operands[i]);
       }
@@ -366,17 +355,18 @@ final class DnnlConvolution implements CpuConvolution {
         BytePointer buffer = new BytePointer(bytes);
         scratchBuffers.add(buffer);
         setHandle(scratchpad, buffer.address());
-        exec.position(args.length).arg(DNNL_ARG_SCRATCHPAD).memory(scratchpad);
-        count = args.length + 1;
+        exec.position(3).arg(DNNL_ARG_SCRATCHPAD).memory(scratchpad);
+        count = 4;
       } else {
-        count = args.length;
+        count = 3;
       }
       exec.position(0);
     }
 
-    /** Runs the primitive on one address per operand. */
-    void run(long... addresses) {
-      for (int i = 0; i < operands.length; i++) setHandle(operands[i], addresses[i]);
+    void run(long a, long b, long c) {
+      setHandle(operands[0], a);
+      setHandle(operands[1], b);
+      setHandle(operands[2], c);
       check(dnnl_primitive_execute(primitive, stream, count, exec), "dnnl_primitive_execute(" + name + ")");
       check(dnnl_stream_wait(stream), "dnnl_stream_wait");
     }
@@ -412,114 +402,29 @@ final class DnnlConvolution implements CpuConvolution {
     dnnl_memory_desc weiPlain = desc(weiDims, dnnl_oihw), weiAny = desc(weiDims, dnnl_format_tag_any);
     dnnl_memory_desc bias = kind.biasRelu() ? desc(new long[] {shape.outChannels()}, dnnl_a) : null;
     long[] pad = {shape.padding(), shape.padding()};
-    dnnl_primitive_attr attr = inferenceAttributes(kind.biasRelu());
+    dnnl_primitive_attr attr = new dnnl_primitive_attr();
+    dnnl_post_ops ops = new dnnl_post_ops();
+    check(dnnl_primitive_attr_create(attr), "dnnl_primitive_attr_create");
+    check(dnnl_post_ops_create(ops), "dnnl_post_ops_create");
     dnnl_primitive_desc pd = new dnnl_primitive_desc();
     try {
+      check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user), "dnnl_primitive_attr_set_scratchpad_mode");
+      if (kind.biasRelu()) check(dnnl_post_ops_append_eltwise(ops, dnnl_eltwise_relu, 0f, 0f), "dnnl_post_ops_append_eltwise");
+      check(dnnl_primitive_attr_set_post_ops(attr, ops), "dnnl_primitive_attr_set_post_ops");
       check(dnnl_convolution_forward_primitive_desc_create(pd, dnnl.engine, dnnl_forward_inference,
           dnnl_convolution_direct, srcChosen, weiAny, bias, dstChosen, STRIDES, DILATES, pad, pad, attr),
           "dnnl_convolution_forward_primitive_desc_create (inference, " + kind + ")");
     } finally {
+      check(dnnl_post_ops_destroy(ops), "dnnl_post_ops_destroy");
       check(dnnl_primitive_attr_destroy(attr), "dnnl_primitive_attr_destroy");
     }
     primitiveDescs.add(pd);
     Operand src = new Operand(DNNL_ARG_SRC, false, srcUser, dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0));
-    dnnl_memory_desc weiChosen = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
-    Operand wei = new Operand(DNNL_ARG_WEIGHTS, false, weiPlain, weiChosen);
+    Operand wei = new Operand(DNNL_ARG_WEIGHTS, false, weiPlain, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0));
     Operand dst = new Operand(DNNL_ARG_DST, true, dstUser, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0));
     dnnl_memory scratchpad = userScratchpad(pd);
-    Pass pass = bias == null ? new Pass(pd, "convolution inference", scratchpad, src, wei, dst)
+    return bias == null ? new Pass(pd, "convolution inference", scratchpad, src, wei, dst)
         : new Pass(pd, "convolution inference", scratchpad, src, wei, dst, new Operand(DNNL_ARG_BIAS, false, bias, bias));
-    int images = imagesPerPiece(shape, workers.count());
-    if (workers.count() > 1 && src.reorder == null && dst.reorder == null && images < shape.batch())
-      pass.pieces = new InferencePieces(kind, images, weiChosen, bias);
-    return pass;
-  }
-
-  /** A user-owned scratchpad (pieces run concurrently: see userScratchpad) and, after a bias, ReLU. */
-  private static dnnl_primitive_attr inferenceAttributes(boolean biasRelu) {
-    dnnl_primitive_attr attr = new dnnl_primitive_attr();
-    check(dnnl_primitive_attr_create(attr), "dnnl_primitive_attr_create");
-    dnnl_post_ops ops = new dnnl_post_ops();
-    check(dnnl_post_ops_create(ops), "dnnl_post_ops_create");
-    try {
-      check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user), "dnnl_primitive_attr_set_scratchpad_mode");
-      if (biasRelu) check(dnnl_post_ops_append_eltwise(ops, dnnl_eltwise_relu, 0f, 0f), "dnnl_post_ops_append_eltwise");
-      check(dnnl_primitive_attr_set_post_ops(attr, ops), "dnnl_primitive_attr_set_post_ops");
-    } finally {
-      check(dnnl_post_ops_destroy(ops), "dnnl_post_ops_destroy");
-    }
-    return attr;
-  }
-
-  /**
-   * An inference pass in pieces of the batch on the workers, as {@link Pieces} runs the training
-   * passes, for a variant whose activations oneDNN takes in the caller's layout (no reorder; an
-   * image's values are contiguous in NCHW and nChw8c alike). Per piece size one primitive descriptor
-   * on the whole pass's weights layout (the weights are reordered once a call, before the pieces);
-   * per worker and piece size its primitive, created single-threaded, with its own scratchpad and
-   * stream.
-   */
-  private final class InferencePieces {
-    final int images;
-    final int count;
-    final int lastImages;
-    final long inPerImage;
-    final long outPerImage;
-    final Piece[][] pieces;  // [worker][0: a full piece, 1: the smaller last piece]
-
-    InferencePieces(InferenceKind kind, int images, dnnl_memory_desc wei, dnnl_memory_desc bias) {
-      this.images = images;
-      int n = shape.batch();
-      count = (n + images - 1) / images;
-      lastImages = n - (count - 1) * images;
-      long hw = (long) shape.height() * shape.width();
-      inPerImage = shape.inChannels() * hw;
-      outPerImage = shape.outChannels() * hw;
-      int[] sizes = lastImages == images ? new int[] {images} : new int[] {images, lastImages};
-      pieces = new Piece[workers.count()][sizes.length];
-      long[] pad = {shape.padding(), shape.padding()};
-      int[] args = bias == null ? new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST}
-          : new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST, DNNL_ARG_BIAS};
-      int before = HostKernels.callingThreadOpenMpThreads();
-      HostKernels.setCallingThreadOpenMpThreads(1);
-      try {
-        for (int i = 0; i < sizes.length; i++) {
-          dnnl_memory_desc src = desc(new long[] {sizes[i], shape.inChannels(), shape.height(), shape.width()}, tag(kind.x()));
-          dnnl_memory_desc dst = desc(new long[] {sizes[i], shape.outChannels(), shape.height(), shape.width()}, tag(kind.y()));
-          dnnl_primitive_attr attr = inferenceAttributes(kind.biasRelu());
-          dnnl_primitive_desc pd = new dnnl_primitive_desc();
-          try {
-            check(dnnl_convolution_forward_primitive_desc_create(pd, dnnl.engine, dnnl_forward_inference,
-                dnnl_convolution_direct, src, wei, bias, dst, STRIDES, DILATES, pad, pad, attr),
-                "dnnl_convolution_forward_primitive_desc_create (inference piece of " + sizes[i] + " images)");
-          } finally {
-            check(dnnl_primitive_attr_destroy(attr), "dnnl_primitive_attr_destroy");
-          }
-          primitiveDescs.add(pd);
-          dnnl_memory_desc[] mds = bias == null ? new dnnl_memory_desc[] {src, wei, dst} : new dnnl_memory_desc[] {src, wei, dst, bias};
-          for (int w = 0; w < workers.count(); w++) pieces[w][i] = new Piece(pd, "convolution inference (piece)", args, mds);
-        }
-      } finally {
-        HostKernels.setCallingThreadOpenMpThreads(before);
-      }
-    }
-
-    /** addresses: the pass's operands (x, weights, y[, bias]) where the primitive reads them. */
-    void run(long[] addresses) {
-      int before = HostKernels.callingThreadOpenMpThreads();
-      HostKernels.setCallingThreadOpenMpThreads(1);
-      try {
-        workers.run(count, (worker, i) -> {
-          long image = (long) i * images;
-          long[] at = addresses.clone();
-          at[0] += image * inPerImage * Float.BYTES;
-          at[2] += image * outPerImage * Float.BYTES;
-          pieces[worker][i == count - 1 && lastImages != images ? 1 : 0].run(at);
-        });
-      } finally {
-        HostKernels.setCallingThreadOpenMpThreads(before);
-      }
-    }
   }
 
   /**
