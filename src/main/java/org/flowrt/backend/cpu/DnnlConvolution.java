@@ -54,7 +54,7 @@ final class DnnlConvolution implements CpuConvolution {
   private final Pieces pieces;  // null where forward and backward data run whole
   private final Pass backwardWeights;
   private final Map<InferenceKind, Pass> inference = new HashMap<>();
-  private final dnnl_exec_arg_t execArgs = new dnnl_exec_arg_t(5);
+  private final dnnl_exec_arg_t execArgs = new dnnl_exec_arg_t(4);
   private boolean closed;
 
   DnnlConvolution(DnnlEngine dnnl, MemoryPool pool, ConvWorkers workers, ConvShape shape) {
@@ -191,16 +191,10 @@ final class DnnlConvolution implements CpuConvolution {
     final dnnl_primitive primitive;
     final String name;
     final Operand[] operands;
-    final dnnl_memory scratchpad;  // a user-owned scratchpad, or null for oneDNN's own
 
     Pass(dnnl_primitive_desc pd, String name, Operand... operands) {
-      this(pd, name, null, operands);
-    }
-
-    Pass(dnnl_primitive_desc pd, String name, dnnl_memory scratchpad, Operand... operands) {
       this.primitive = primitive(pd);
       this.name = name;
-      this.scratchpad = scratchpad;
       this.operands = operands;
     }
 
@@ -213,7 +207,6 @@ final class DnnlConvolution implements CpuConvolution {
         for (int i = 0; i < n; i++) scratch[i] = operands[i].bind(bufs[i]);
         for (Operand o : operands) if (!o.output) o.reorder(name);
         for (int i = 0; i < n; i++) execArgs.position(i).arg(operands[i].arg).memory(operands[i].inner);
-        if (scratchpad != null) execArgs.position(n++).arg(DNNL_ARG_SCRATCHPAD).memory(scratchpad);
         execArgs.position(0);
         check(dnnl_primitive_execute(primitive, dnnl.stream, n, execArgs), "dnnl_primitive_execute(" + name + ")");
         for (Operand o : operands) if (o.output) o.reorder(name);
@@ -386,9 +379,9 @@ final class DnnlConvolution implements CpuConvolution {
    * A forward-inference primitive for one variant. Blocked activations are handed to oneDNN as they
    * are. Plain ones are too where the whole pass is plain and 1×1 (oneDNN's GEMM); otherwise oneDNN
    * picks their layout and they are reordered: its direct kernels on plain NCHW with many channels,
-   * or a 1×1 from nChw8c to plain NCHW, are reference loops: hundreds of ms a call against about one
-   * at config A's shapes (scripts/bench-conv-inference.sh, docs/benchmarks.md). With a bias, ReLU is
-   * a post-op: free in oneDNN's blocked kernels (scripts/bench-conv-epilogue.sh).
+   * or a 1×1 from nChw8c to plain NCHW, are reference loops (measured 300–1700 ms against 0.4–1 ms
+   * at config A's shapes, scripts/bench-conv-epilogue.sh's neighbour in docs/benchmarks.md). With a
+   * bias, ReLU is a post-op: free in oneDNN's blocked kernels (bench-conv-epilogue.sh).
    */
   private Pass inferencePass(InferenceKind kind) {
     int k = shape.kernelSize();
@@ -408,7 +401,6 @@ final class DnnlConvolution implements CpuConvolution {
     check(dnnl_post_ops_create(ops), "dnnl_post_ops_create");
     dnnl_primitive_desc pd = new dnnl_primitive_desc();
     try {
-      check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user), "dnnl_primitive_attr_set_scratchpad_mode");
       if (kind.biasRelu()) check(dnnl_post_ops_append_eltwise(ops, dnnl_eltwise_relu, 0f, 0f), "dnnl_post_ops_append_eltwise");
       check(dnnl_primitive_attr_set_post_ops(attr, ops), "dnnl_primitive_attr_set_post_ops");
       check(dnnl_convolution_forward_primitive_desc_create(pd, dnnl.engine, dnnl_forward_inference,
@@ -422,24 +414,8 @@ final class DnnlConvolution implements CpuConvolution {
     Operand src = new Operand(DNNL_ARG_SRC, false, srcUser, dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0));
     Operand wei = new Operand(DNNL_ARG_WEIGHTS, false, weiPlain, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0));
     Operand dst = new Operand(DNNL_ARG_DST, true, dstUser, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0));
-    dnnl_memory scratchpad = userScratchpad(pd);
-    return bias == null ? new Pass(pd, "convolution inference", scratchpad, src, wei, dst)
-        : new Pass(pd, "convolution inference", scratchpad, src, wei, dst, new Operand(DNNL_ARG_BIAS, false, bias, bias));
-  }
-
-  /**
-   * The primitive's scratchpad as a memory object over bytes owned by this plan (allocated once, like
-   * the pieces' scratchpads), or null when it needs none.
-   */
-  private dnnl_memory userScratchpad(dnnl_primitive_desc pd) {
-    dnnl_memory_desc md = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
-    long bytes = md == null ? 0 : dnnl_memory_desc_get_size(md);
-    if (bytes == 0) return null;
-    dnnl_memory m = memory(md);
-    BytePointer buffer = new BytePointer(bytes);
-    scratchBuffers.add(buffer);
-    setHandle(m, buffer.address());
-    return m;
+    return bias == null ? new Pass(pd, "convolution inference", src, wei, dst)
+        : new Pass(pd, "convolution inference", src, wei, dst, new Operand(DNNL_ARG_BIAS, false, bias, bias));
   }
 
   @Override
