@@ -9,9 +9,8 @@
 //                                       Σdy' and Σdy'·y in double; 16 B moved per element.
 //   actnorm_param_grad                  folds the partials into dbias, dlogs (per channel).
 //   actnorm_init_from_moments           data-dependent init from channel_moments partials.
-//   actnorm_fold_conv                   folds the actnorm into the convolution before it, for inference.
 // Checked by ActNormSuite: float64 reference, inverse(forward) ≈ x, brute-force log-det, central
-// finite differences of every gradient, the folded convolution against the float64 composition; the edge-bias forward by ConvSuite (zero-conv and the fused
+// finite differences of every gradient; the edge-bias forward by ConvSuite (zero-conv and the fused
 // pass against an explicitly padded float64 convolution).
 #include "edge_classes.h"
 
@@ -191,32 +190,3 @@ extern "C" __global__ void actnorm_init_from_moments(const double* partial, int 
   }
 }
 FLOWRT_HOST_KERNEL(actnorm_init_from_moments)
-
-// The convolution before an actnorm (+ ReLU), with the actnorm folded in, for passes that keep no
-// activations: per output channel o, with s = exp(k·logs[o]),
-//   (x ⋆ w + edge + bias)·s = [x, 1] ⋆ [w·s, −w_edge·s] + (bias + Σ_t w_edge[t])·s
-// w [O][I][KK] → w_folded [O][I′][KK], I′ = I, or I + 1 with w_edge [O][KK] (may be null); bias →
-// b_folded [O]. The edge-bias channel (1 in the zero padding, 0 inside) becomes a ones channel (1
-// inside, 0 in the padding) with the opposite weights, whose full sum moves into the bias, so the
-// convolution library can add the bias and ReLU in its own epilogue. Rows: the O output channels.
-extern "C" __global__ void actnorm_fold_conv(const float* w, const float* w_edge, const float* bias, const float* logs,
-                                             float k, int O, int I, int KK, float* w_folded, float* b_folded) {
-  int I_out = I + (w_edge != nullptr ? 1 : 0);
-  IndexRange rows = row_range(O);
-  for (long long o = rows.begin; o < rows.end; o += rows.step) {
-    float scale = expf(k * logs[o]);
-    const float* wr = w + o * I * KK;
-    float* fr = w_folded + o * I_out * KK;
-    IndexRange r = block_range((long long)I * KK);
-    for (long long p = r.begin; p < r.end; p += r.step) fr[p] = wr[p] * scale;
-    float edge_sum = 0.f;
-    if (w_edge != nullptr) {
-      IndexRange t = block_range(KK);
-      for (long long p = t.begin; p < t.end; p += t.step) fr[(long long)I * KK + p] = -w_edge[o * KK + p] * scale;
-      for (int p = 0; p < KK; p++) edge_sum += w_edge[o * KK + p];
-    }
-    IndexRange first = block_range(1);  // one thread writes the bias
-    if (first.begin < first.end) b_folded[o] = (bias[o] + edge_sum) * scale;
-  }
-}
-FLOWRT_HOST_KERNEL(actnorm_fold_conv)

@@ -69,15 +69,6 @@ public interface Backend extends AutoCloseable {
   /** The plan for a convolution shape, built on first use and cached for the backend's life. */
   Convolution convolution(ConvShape shape);
 
-  /**
-   * The layout of `channels`-channel activations between convolutions when no backward follows
-   * (the coupling network's hidden layers in {@link Convolution#inferenceForward}): NCHW unless the
-   * backend's convolution library runs faster in a layout of its own.
-   */
-  default ActivationLayout inferenceLayout(int channels) {
-    return ActivationLayout.NCHW;
-  }
-
   /** The scratch buffers this backend's convolution passes take from its pool (for the planner). */
   ConvScratch convScratch();
 

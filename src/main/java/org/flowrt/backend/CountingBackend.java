@@ -179,13 +179,6 @@ public final class CountingBackend implements Backend {
         pass(ConvScratch.Pass.BACKWARD_FILTER);
       }
 
-      /** The planner models training steps, whose network passes all keep their activations. */
-      @Override
-      public void inferenceForward(DeviceBuffer x, ActivationLayout xLayout, DeviceBuffer w, DeviceBuffer bias,
-          DeviceBuffer y, ActivationLayout yLayout) {
-        throw new UnsupportedOperationException("the memory planner models training steps, not inference passes");
-      }
-
       /** Takes the pass's scratch buffers in order and gives them back, as the modeled pass does. */
       private void pass(ConvScratch.Pass pass) {
         long[] bytes = scratch.bytes(shape, pass);

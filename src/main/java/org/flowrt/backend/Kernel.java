@@ -7,7 +7,6 @@ public enum Kernel {
   ACTNORM_BACKWARD("actnorm_backward"),
   ACTNORM_PARAM_GRAD("actnorm_param_grad"),
   ACTNORM_INIT_FROM_MOMENTS("actnorm_init_from_moments"),
-  ACTNORM_FOLD_CONV("actnorm_fold_conv"),
   CLASS_PRIOR_ADD("class_prior_add"),
   CLASS_PRIOR_BACKWARD("class_prior_backward"),
   CLASS_PRIOR_PARAM_GRAD("class_prior_param_grad"),

@@ -98,23 +98,6 @@ public final class TimingBackend implements Backend {
       if (recording) timed(name + " backward filter", () -> conv.backwardFilter(x, dy, dw));
       else conv.backwardFilter(x, dy, dw);
     }
-
-    @Override
-    public void inferenceForward(DeviceBuffer x, ActivationLayout xLayout, DeviceBuffer w, DeviceBuffer bias,
-        DeviceBuffer y, ActivationLayout yLayout) {
-      if (recording) timed(name + " inference", () -> conv.inferenceForward(x, xLayout, w, bias, y, yLayout));
-      else conv.inferenceForward(x, xLayout, w, bias, y, yLayout);
-    }
-
-    @Override
-    public boolean fusesBiasRelu() {
-      return conv.fusesBiasRelu();
-    }
-  }
-
-  @Override
-  public ActivationLayout inferenceLayout(int channels) {
-    return inner.inferenceLayout(channels);
   }
 
   @Override

@@ -44,15 +44,6 @@ final class ActNormLayer {
     ActNormOps.forward(be, x, edgeInPass, bias.value(), logs.value(), K, relu, s, y, relu ? null : logdet);
   }
 
-  /**
-   * The convolution w (edge-bias weights wEdge, may be null) before this actnorm, with the actnorm
-   * folded in, for passes that keep no activations (ActNormOps.foldIntoConvolution).
-   */
-  void foldInto(Backend be, DeviceBuffer w, DeviceBuffer wEdge, int out, int in, int kernelSize, DeviceBuffer wFolded,
-      DeviceBuffer bFolded) {
-    ActNormOps.foldIntoConvolution(be, w, wEdge, bias.value(), logs.value(), K, out, in, kernelSize, wFolded, bFolded);
-  }
-
   void inverse(Backend be, DeviceBuffer y, Nchw s, DeviceBuffer x, DeviceBuffer logdet) {
     ActNormOps.inverse(be, y, bias.value(), logs.value(), K, s, x, logdet);
   }

@@ -48,8 +48,9 @@ final class CouplingLayer {
   }
 
   void inverse(Backend be, DeviceBuffer z, Nchw s, DeviceBuffer logdet) {
-    try (DeviceBuffer cond = conditioner(be, z, s); DeviceBuffer h = network.output(be, cond, spec.conditioner(s))) {
-      CouplingOps.inverse(be, spec, z, h, s, logdet);
+    try (DeviceBuffer cond = conditioner(be, z, s);
+        CouplingNetwork.Activations act = network.forward(be, cond, spec.conditioner(s), null)) {
+      CouplingOps.inverse(be, spec, z, act.h, s, logdet);
     }
   }
 

@@ -1,17 +1,13 @@
 package org.flowrt.glow;
 
 import java.util.Random;
-import org.flowrt.backend.ActivationLayout;
 import org.flowrt.backend.Backend;
 import org.flowrt.backend.ConvShape;
 import org.flowrt.backend.DType;
 import org.flowrt.backend.DeviceBuffer;
 import org.flowrt.dist.Collective;
-import org.flowrt.ops.ActNormOps;
 import org.flowrt.ops.ConvOps;
 import org.flowrt.ops.Nchw;
-import org.flowrt.ops.ReduceOps;
-import org.flowrt.ops.ReshapeOps;
 
 /**
  * NN(x1) of glow-spec §4: conv3×3(Cin → width) → actnorm → ReLU → conv1×1(width → width) → actnorm →
@@ -89,48 +85,6 @@ final class CouplingNetwork {
     ConvOps.zeroConvForward(be, new ConvShape(cs.n(), width, cs.h(), cs.w(), out, 3), a2, w3.value(), edge(w3Edge),
         bias3.value(), logs3.value(), h);
     return new Activations(a1, a2, h);
-  }
-
-  /**
-   * The network's output h alone, in a new buffer, for passes that keep no activations (sampling,
-   * decoding): the same function as {@link #forward}, computed with each actnorm folded into the
-   * convolution before it, so the convolution adds the bias and ReLU in its own epilogue and the
-   * hidden activations stay in the backend's inference layout (oneDNN's nChw8c on the CPU) from the
-   * first convolution to the last. With the edge bias the conditioner gets a ones channel
-   * (ActNormOps.foldIntoConvolution). The zero-conv's bias, scale and edge stay in their own pass,
-   * over its few output channels.
-   */
-  DeviceBuffer output(Backend be, DeviceBuffer cond, Nchw cs) {
-    ActivationLayout hidden = be.inferenceLayout(width);
-    Nchw hs = cs.withChannels(width), os = cs.withChannels(out);
-    int in1 = in + (w1Edge != null ? 1 : 0);
-    DeviceBuffer h = be.allocate(DType.F32, os.count());
-    try (DeviceBuffer w1f = be.allocate(DType.F32, 9L * width * in1); DeviceBuffer b1f = be.allocate(DType.F32, width);
-        DeviceBuffer w2f = be.allocate(DType.F32, (long) width * width); DeviceBuffer b2f = be.allocate(DType.F32, width);
-        DeviceBuffer x1 = w1Edge != null ? withOnesChannel(be, cond, cs) : null;
-        DeviceBuffer a1 = be.allocate(DType.F32, hs.count()); DeviceBuffer a2 = be.allocate(DType.F32, hs.count())) {
-      norm1.foldInto(be, w1.value(), edge(w1Edge), width, in, 3, w1f, b1f);
-      norm2.foldInto(be, w2.value(), null, width, width, 1, w2f, b2f);
-      ConvOps.inferenceForward(be, new ConvShape(cs.n(), in1, cs.h(), cs.w(), width, 3), x1 != null ? x1 : cond,
-          ActivationLayout.NCHW, w1f, b1f, a1, hidden);
-      ConvOps.inferenceForward(be, new ConvShape(cs.n(), width, cs.h(), cs.w(), width, 1), a1, hidden, w2f, b2f, a2, hidden);
-      ConvOps.inferenceForward(be, new ConvShape(cs.n(), width, cs.h(), cs.w(), out, 3), a2, hidden, w3.value(), null, h,
-          ActivationLayout.NCHW);
-      ActNormOps.forward(be, h, edge(w3Edge), bias3.value(), logs3.value(), ActNormOps.LOGSCALE_FACTOR, false, os, h, null);
-    } catch (RuntimeException e) {
-      h.close();
-      throw e;
-    }
-    return h;
-  }
-
-  /** [cond, 1]: the conditioner with a channel of ones after its own. */
-  private static DeviceBuffer withOnesChannel(Backend be, DeviceBuffer cond, Nchw cs) {
-    Nchw s1 = cs.withChannels(cs.c() + 1);
-    DeviceBuffer x1 = be.allocate(DType.F32, s1.count());
-    ReduceOps.fill(be, x1, 1f);
-    ReshapeOps.copyChannels(be, cond, cs, 0, cs.c(), x1, s1.c(), 0);
-    return x1;
   }
 
   /** Parameter gradients, and the conditioner's gradient in a new buffer. dh is overwritten. */

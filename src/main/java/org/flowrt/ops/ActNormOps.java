@@ -83,24 +83,6 @@ public final class ActNormOps {
     }
   }
 
-  /**
-   * The convolution w [O, I, K, K] (edge-bias weights wEdge [O, 1, K, K], may be null) followed by
-   * this actnorm, folded into one convolution for passes that keep no activations:
-   * wFolded [O, I′, K, K] with I′ = I, or I + 1 with the edge bias as a ones input channel, and
-   * bFolded [O], so that actnorm(x ⋆ w + edge) = [x, 1] ⋆ wFolded + bFolded (cuda/actnorm.cu).
-   */
-  public static void foldIntoConvolution(Backend be, DeviceBuffer w, DeviceBuffer wEdge, DeviceBuffer bias,
-      DeviceBuffer logs, float k, int out, int in, int kernelSize, DeviceBuffer wFolded, DeviceBuffer bFolded) {
-    int taps = kernelSize * kernelSize;
-    w.require(DType.F32, (long) out * in * taps, "convolution weights [" + out + ", " + in + ", " + kernelSize + ", " + kernelSize + "]");
-    if (wEdge != null) wEdge.require(DType.F32, (long) out * taps, "edge-bias weights [" + out + ", 1, " + kernelSize + ", " + kernelSize + "]");
-    checkParams(bias, logs, new Nchw(1, out, 1, 1));
-    wFolded.require(DType.F32, (long) out * (in + (wEdge != null ? 1 : 0)) * taps, "folded convolution weights");
-    bFolded.require(DType.F32, out, "folded convolution bias");
-    be.launch(Kernel.ACTNORM_FOLD_CONV, be.rowwise(out), be.args().ptr(w).ptrOrNull(wEdge).ptr(bias).ptr(logs).f32(k)
-        .i32(out).i32(in).i32(taps).ptr(wFolded).ptr(bFolded));
-  }
-
   /** Data-dependent init (glow-spec §4): bias = −mean, logs = log(1/(std + 1e-6))/k over (N, H, W). */
   public static void initialize(Backend be, DeviceBuffer x, Nchw s, float k, DeviceBuffer bias, DeviceBuffer logs) {
     initialize(be, x, s, k, bias, logs, values -> {});

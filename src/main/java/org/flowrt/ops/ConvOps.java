@@ -1,6 +1,5 @@
 package org.flowrt.ops;
 
-import org.flowrt.backend.ActivationLayout;
 import org.flowrt.backend.Backend;
 import org.flowrt.backend.ConvShape;
 import org.flowrt.backend.Convolution;
@@ -24,25 +23,6 @@ public final class ConvOps {
     Convolution conv = be.convolution(shape);
     conv.forward(x, w, y);
     if (wEdge != null) edgeBiasForward(be, shape, wEdge, y);
-  }
-
-  /**
-   * Inference only: y = conv(x, w), or y = ReLU(conv(x, w) + bias) with a bias [O], x and y in the
-   * given layouts. Where the backend's convolution does not fuse the bias and ReLU, they are one
-   * more pass (cuda/dense.cu's bias_act_forward), which reads NCHW only.
-   */
-  public static void inferenceForward(Backend be, ConvShape shape, DeviceBuffer x, ActivationLayout xLayout,
-      DeviceBuffer w, DeviceBuffer bias, DeviceBuffer y, ActivationLayout yLayout) {
-    Convolution conv = be.convolution(shape);
-    if (bias == null || conv.fusesBiasRelu()) {
-      conv.inferenceForward(x, xLayout, w, bias, y, yLayout);
-      return;
-    }
-    if (yLayout != ActivationLayout.NCHW) throw new IllegalArgumentException("a separate bias + ReLU pass reads NCHW, not " + yLayout);
-    bias.require(DType.F32, shape.outChannels(), "convolution bias " + shape);
-    conv.inferenceForward(x, xLayout, w, null, y, yLayout);
-    be.launch(Kernel.BIAS_ACT_FORWARD, be.rowwise((long) shape.batch() * shape.outChannels()), be.args().ptr(y).ptr(bias)
-        .code(Activation.RELU).i32(shape.batch()).i32(shape.outChannels()).i32(shape.height() * shape.width()).ptr(y));
   }
 
   /** Gradients of conv (+ edge bias): dx (when not null), dw, dwEdge (when wEdge is used). */

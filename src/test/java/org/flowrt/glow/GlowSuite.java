@@ -80,37 +80,6 @@ public abstract class GlowSuite {
     }
   }
 
-  /**
-   * The coupling network's inference output (actnorms folded into the convolutions, the hidden
-   * layers in the backend's inference layout) equals the training forward's h: widths that fill
-   * oneDNN's 8-channel blocks and one that does not, edge bias on and off, batch 1 and odd sizes,
-   * every parameter random (the zero-conv too). Both are float32 passes of three convolutions that
-   * round differently (the scale multiplies each product instead of each sum): 1e-4 relative, and
-   * 1e-5 of the output's largest value absolute.
-   */
-  @Test
-  void couplingNetworkInferenceEqualsTrainingForward() {
-    Rand r = new Rand(61);
-    for (int width : new int[] {16, 12})
-      for (boolean edge : new boolean[] {true, false})
-        for (org.flowrt.ops.Nchw cs : List.of(new org.flowrt.ops.Nchw(1, 2, 5, 3), new org.flowrt.ops.Nchw(3, 3, 4, 4))) {
-          try (ParameterStore store = new ParameterStore()) {
-            CouplingNetwork net = new CouplingNetwork(store, "nn", cs.c(), width, 2 * cs.c(), edge, new Random(62));
-            store.allocate(be);
-            be.upload(r.normal(store.length(), 0.3), store.values());
-            try (DeviceBuffer cond = be.uploadNew(r.normal(cs.count(), 1));
-                CouplingNetwork.Activations act = net.forward(be, cond, cs, null);
-                DeviceBuffer h = net.output(be, cond, cs)) {
-              float[] expected = be.downloadFloats(act.h);
-              double max = 0;
-              for (float v : expected) max = Math.max(max, Math.abs(v));
-              Check.close("coupling network inference, width " + width + (edge ? ", edge bias, " : ", ") + cs,
-                  org.flowrt.testing.Linalg.toDouble(expected), be.downloadFloats(h), 1e-4, 1e-5 * max);
-            }
-          }
-        }
-  }
-
   private float[] gradients(Glow g, DeviceBuffer x, int n, BackwardMode mode) {
     g.parameters().zeroGrads();
     try (Glow.Pass pass = g.forward(x, n, mode); DeviceBuffer rebuilt = g.backward(pass)) {

@@ -136,30 +136,6 @@ public abstract class ActNormSuite extends OpSuite {
       }
   }
 
-  /**
-   * actnorm_fold_conv against its float64 reference, with and without the edge-bias channel, for a
-   * 3×3 and a 1×1 convolution with channel counts that are not multiples of 8 or 32: one float32
-   * product per weight (and a sum of 9 edge weights for the bias), so a few ulps.
-   */
-  @Test
-  void foldIntoConvolutionMatchesReference() {
-    Rand r = new Rand(16);
-    for (int[] oik : new int[][] {{13, 3, 3}, {1, 1, 3}, {7, 37, 1}})
-      for (boolean edge : new boolean[] {false, true}) {
-        int out = oik[0], in = oik[1], k = oik[2], taps = k * k;
-        if (edge && k != 3) continue;
-        float[] w = r.normal((long) out * in * taps, 0.3), we = edge ? r.normal((long) out * taps, 0.3) : null;
-        float[] b = r.normal(out, 0.5), l = r.normal(out, 0.2);
-        DeviceBuffer wf = floats((long) out * (in + (edge ? 1 : 0)) * taps), bf = floats(out);
-        ActNormOps.foldIntoConvolution(be, up(w), edge ? up(we) : null, up(b), up(l), ActNormOps.LOGSCALE_FACTOR, out, in, k,
-            wf, bf);
-        double[][] ref = ActNormRef.foldConv(d(w), edge ? d(we) : null, d(b), d(l), ActNormOps.LOGSCALE_FACTOR, out, in, taps);
-        String what = "fold " + out + "×" + in + "×" + k + "×" + k + (edge ? " + edge" : "");
-        Check.close(what + " weights", ref[0], down(wf), 1e-6, 1e-7);
-        Check.close(what + " bias", ref[1], down(bf), 1e-6, 1e-6);
-      }
-  }
-
   @Test
   void dataDependentInitNormalizesEachChannel() {
     Rand r = new Rand(15);

@@ -5,7 +5,6 @@ import static org.flowrt.testing.FiniteDifference.dot;
 
 import java.util.List;
 import java.util.function.DoubleSupplier;
-import org.flowrt.backend.ActivationLayout;
 import org.flowrt.backend.Backend;
 import org.flowrt.backend.ConvShape;
 import org.flowrt.backend.DeviceBuffer;
@@ -105,84 +104,6 @@ public abstract class ConvSuite extends OpSuite {
       be.convolution(s).backwardData(up(dy), up(w), dx);
       Check.close("conv backward data " + s, ref, down(dx), 1e-5, 2e-6 * Math.sqrt(co));
     }
-  }
-
-  /** The values of an NCHW array as they lie in `layout` (nChw8c: [N, C/8, H, W, 8]). */
-  static double[] inLayout(double[] nchw, Nchw s, ActivationLayout layout) {
-    if (layout == ActivationLayout.NCHW) return nchw.clone();
-    double[] out = new double[nchw.length];
-    int hw = s.hw();
-    for (int n = 0; n < s.n(); n++)
-      for (int c = 0; c < s.c(); c++)
-        for (int p = 0; p < hw; p++) out[(((n * (s.c() / 8) + c / 8) * hw) + p) * 8 + c % 8] = nchw[(n * s.c() + c) * hw + p];
-    return out;
-  }
-
-  /** Shapes beside SHAPES whose channels fill 8-channel blocks on one side or both, batch 1 and odd sizes among them. */
-  static final List<ConvShape> BLOCKABLE = List.of(new ConvShape(1, 16, 5, 3, 8, 3), new ConvShape(2, 3, 4, 5, 16, 3),
-      new ConvShape(3, 16, 3, 5, 24, 1), new ConvShape(2, 24, 4, 4, 4, 3), new ConvShape(1, 8, 7, 1, 16, 3),
-      new ConvShape(2, 16, 6, 5, 12, 3), new ConvShape(1, 9, 2, 2, 16, 3));
-
-  /**
-   * The inference pass in every layout the backend offers for its operands (NCHW everywhere on the
-   * GPU; also oneDNN's nChw8c on the CPU where the channels fill its blocks), with and without the
-   * bias + ReLU, against the float64 convolution: the forward's tolerance, one more add for the bias.
-   */
-  @Test
-  void inferenceForwardMatchesReferenceInEveryLayout() {
-    Rand r = new Rand(55);
-    List<ConvShape> shapes = new java.util.ArrayList<>(SHAPES);
-    shapes.addAll(BLOCKABLE);
-    for (ConvShape s : shapes) {
-      Nchw xs = new Nchw(s.batch(), s.inChannels(), s.height(), s.width()), ys = ConvOps.outShape(s);
-      for (ActivationLayout xl : java.util.EnumSet.of(ActivationLayout.NCHW, be.inferenceLayout(s.inChannels())))
-        for (ActivationLayout yl : java.util.EnumSet.of(ActivationLayout.NCHW, be.inferenceLayout(s.outChannels())))
-          for (boolean biasRelu : new boolean[] {false, true}) {
-            float[] x = r.normal(s.inputCount(), 1), w = r.normal(s.weightCount(), 0.3), b = r.normal(s.outChannels(), 0.5);
-            double[] ref = ConvRef.forward(d(x), d(w), null, s);
-            if (biasRelu)
-              for (int i = 0; i < ref.length; i++) ref[i] = Math.max(0, ref[i] + b[(i / ys.hw()) % ys.c()]);
-            DeviceBuffer y = up(r.normal(s.outputCount(), 1));  // stale values: every element must be written
-            ConvOps.inferenceForward(be, s, up(toF(inLayout(d(x), xs, xl))), xl, up(w), biasRelu ? up(b) : null, y, yl);
-            Check.close("conv inference " + s + " " + xl + " → " + yl + (biasRelu ? " + bias + ReLU" : ""),
-                inLayout(ref, ys, yl), down(y), 1e-5, atol(s) + 1e-6);
-          }
-    }
-  }
-
-  /**
-   * The coupling network's hidden layer for inference: actnorm folded into the convolution before it
-   * (the edge bias as a ones channel), bias + ReLU in the convolution, equals the padded convolution
-   * followed by actnorm + ReLU in float64. Tolerance as for the unfolded pass above: the scale now
-   * multiplies each product instead of the sum, a few ulps more.
-   */
-  @Test
-  void foldedActnormConvolutionMatchesConvolutionThenActnorm() {
-    Rand r = new Rand(56);
-    List<ConvShape> shapes = new java.util.ArrayList<>(SHAPES);
-    shapes.addAll(BLOCKABLE);
-    for (ConvShape s : shapes)
-      for (boolean edge : new boolean[] {false, true}) {
-        if (edge && s.kernelSize() != 3) continue;
-        Nchw xs = new Nchw(s.batch(), s.inChannels(), s.height(), s.width()), ys = ConvOps.outShape(s);
-        int in1 = s.inChannels() + (edge ? 1 : 0);
-        ConvShape s1 = new ConvShape(s.batch(), in1, s.height(), s.width(), s.outChannels(), s.kernelSize());
-        float[] x = r.normal(s.inputCount(), 1), w = r.normal(s.weightCount(), 0.3);
-        float[] we = edge ? r.normal(9L * s.outChannels(), 0.3) : null;
-        float[] b = r.normal(s.outChannels(), 0.5), l = r.normal(s.outChannels(), 0.2);
-        float[] x1 = new float[(int) s1.inputCount()];
-        java.util.Arrays.fill(x1, 1f);
-        for (int n = 0; n < s.batch(); n++) System.arraycopy(x, n * s.inChannels() * xs.hw(), x1, n * in1 * xs.hw(), s.inChannels() * xs.hw());
-        DeviceBuffer wf = floats(s1.weightCount()), bf = floats(s.outChannels()), y = floats(s.outputCount());
-        ActNormOps.foldIntoConvolution(be, up(w), edge ? up(we) : null, up(b), up(l), ActNormOps.LOGSCALE_FACTOR,
-            s.outChannels(), s.inChannels(), s.kernelSize(), wf, bf);
-        ConvOps.inferenceForward(be, s1, up(x1), ActivationLayout.NCHW, wf, bf, y, ActivationLayout.NCHW);
-        double[] ref = ActNormRef.forward(ConvRef.forward(d(x), d(w), edge ? d(we) : null, s), d(b), d(l),
-            ActNormOps.LOGSCALE_FACTOR, true, ys);
-        double scale = Math.exp(ActNormOps.LOGSCALE_FACTOR * 0.6);  // e^(3·logs) for logs up to 3 standard deviations
-        Check.close("folded actnorm + ReLU after conv " + s + (edge ? " + edge bias" : ""), ref, down(y), 1e-5,
-            2 * scale * atol(s1));
-      }
   }
 
   @Test

@@ -16,27 +16,6 @@ public final class ActNormRef {
     return y;
   }
 
-  /**
-   * actnorm_fold_conv: {wFolded [O][I′][KK], bFolded [O]} with s = exp(k·logs[o]): w·s, then with
-   * wEdge [O][KK] (may be null) a ones channel −wEdge·s, and bias (bias + Σ wEdge)·s.
-   */
-  public static double[][] foldConv(double[] w, double[] wEdge, double[] bias, double[] logs, double k, int out, int in,
-      int taps) {
-    int in1 = in + (wEdge != null ? 1 : 0);
-    double[] wf = new double[out * in1 * taps], bf = new double[out];
-    for (int o = 0; o < out; o++) {
-      double s = Math.exp(k * logs[o]), edgeSum = 0;
-      for (int i = 0; i < in; i++) for (int t = 0; t < taps; t++) wf[(o * in1 + i) * taps + t] = w[(o * in + i) * taps + t] * s;
-      if (wEdge != null)
-        for (int t = 0; t < taps; t++) {
-          wf[(o * in1 + in) * taps + t] = -wEdge[o * taps + t] * s;
-          edgeSum += wEdge[o * taps + t];
-        }
-      bf[o] = (bias[o] + edgeSum) * s;
-    }
-    return new double[][] {wf, bf};
-  }
-
   /** Per-sample logdet: H·W·k·Σ logs (the same for every sample). */
   public static double logdet(double[] logs, double k, Nchw s) {
     double sum = 0;

@@ -7,7 +7,6 @@ import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Pointer;
-import org.flowrt.backend.ActivationLayout;
 import org.flowrt.backend.Backend;
 import org.flowrt.backend.BackendKind;
 import org.flowrt.backend.ConvShape;
@@ -191,16 +190,6 @@ public final class CpuBackend implements Backend {
 
   private void checkOpen() {
     if (closed) throw new IllegalStateException("CPU backend used after close");
-  }
-
-  /**
-   * oneDNN's nChw8c where the channels fill its blocks: its AVX2 kernels fuse the folded actnorm's
-   * bias and ReLU there at no cost (the plain GEMM's epilogue costs more than a pass of its own), so
-   * a coupling network's inference writes each hidden activation once (docs/benchmarks.md).
-   */
-  @Override
-  public ActivationLayout inferenceLayout(int channels) {
-    return channels % 8 == 0 ? ActivationLayout.BLOCKED_8 : ActivationLayout.NCHW;
   }
 
   /** This backend's convolution scratch (oneDNN's reorder buffers, the taps buffers) per pass, for the planner. */

@@ -4,19 +4,15 @@ import static org.bytedeco.dnnl.global.dnnl.*;
 import static org.flowrt.backend.cpu.DnnlEngine.check;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.bytedeco.dnnl.dnnl_exec_arg_t;
 import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc;
-import org.bytedeco.dnnl.dnnl_post_ops;
 import org.bytedeco.dnnl.dnnl_primitive;
 import org.bytedeco.dnnl.dnnl_primitive_attr;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_stream;
 import org.bytedeco.javacpp.BytePointer;
-import org.flowrt.backend.ActivationLayout;
 import org.flowrt.backend.ConvShape;
 import org.flowrt.backend.ConvScratch;
 import org.flowrt.backend.Convolution;
@@ -34,8 +30,7 @@ import org.flowrt.backend.NativeAddress;
  * buffers come from the backend's pool for the duration of one pass (reused from its free list).
  * Forward and backward data of the 1×1 convolutions on plain NCHW run in pieces of the batch on the
  * backend's {@link ConvWorkers} ({@link Pieces}), so an unevenly shared CPU does not hold a
- * pass to the pace of its slower core. Inference passes ({@link #inferenceForward}) are built per
- * variant on first use and take blocked activations as they are, with the bias and ReLU fused.
+ * pass to the pace of its slower core.
  */
 final class DnnlConvolution implements CpuConvolution {
   private final DnnlEngine dnnl;
@@ -53,8 +48,7 @@ final class DnnlConvolution implements CpuConvolution {
   private final Pass backwardData;
   private final Pieces pieces;  // null where forward and backward data run whole
   private final Pass backwardWeights;
-  private final Map<InferenceKind, Pass> inference = new HashMap<>();
-  private final dnnl_exec_arg_t execArgs = new dnnl_exec_arg_t(4);
+  private final dnnl_exec_arg_t execArgs = new dnnl_exec_arg_t(3);
   private boolean closed;
 
   DnnlConvolution(DnnlEngine dnnl, MemoryPool pool, ConvWorkers workers, ConvShape shape) {
@@ -186,7 +180,7 @@ final class DnnlConvolution implements CpuConvolution {
     check(dnnl_memory_set_data_handle(m, NativeAddress.pointer(address)), "dnnl_memory_set_data_handle");
   }
 
-  /** One convolution primitive with its operands (three, or four with a bias). */
+  /** One convolution primitive with its three operands. */
   private final class Pass {
     final dnnl_primitive primitive;
     final String name;
@@ -198,17 +192,16 @@ final class DnnlConvolution implements CpuConvolution {
       this.operands = operands;
     }
 
-    /** Runs the primitive on one buffer per operand, in the operands' order. */
-    void run(DeviceBuffer... bufs) {
+    void run(DeviceBuffer a, DeviceBuffer b, DeviceBuffer c) {
       if (closed) throw new IllegalStateException("convolution plan used after close");
-      int n = operands.length;
-      DeviceBuffer[] scratch = new DeviceBuffer[n];
+      DeviceBuffer[] bufs = {a, b, c};
+      DeviceBuffer[] scratch = new DeviceBuffer[3];
       try {
-        for (int i = 0; i < n; i++) scratch[i] = operands[i].bind(bufs[i]);
+        for (int i = 0; i < 3; i++) scratch[i] = operands[i].bind(bufs[i]);
         for (Operand o : operands) if (!o.output) o.reorder(name);
-        for (int i = 0; i < n; i++) execArgs.position(i).arg(operands[i].arg).memory(operands[i].inner);
+        for (int i = 0; i < 3; i++) execArgs.position(i).arg(operands[i].arg).memory(operands[i].inner);
         execArgs.position(0);
-        check(dnnl_primitive_execute(primitive, dnnl.stream, n, execArgs), "dnnl_primitive_execute(" + name + ")");
+        check(dnnl_primitive_execute(primitive, dnnl.stream, 3, execArgs), "dnnl_primitive_execute(" + name + ")");
         for (Operand o : operands) if (o.output) o.reorder(name);
         check(dnnl_stream_wait(dnnl.stream), "dnnl_stream_wait");
       } finally {
@@ -363,76 +356,6 @@ final class DnnlConvolution implements CpuConvolution {
       check(dnnl_primitive_execute(primitive, stream, count, exec), "dnnl_primitive_execute(" + name + ")");
       check(dnnl_stream_wait(stream), "dnnl_stream_wait");
     }
-  }
-
-  /** An inference pass's variant: its activations' layouts and whether it adds a bias and ReLU. */
-  private record InferenceKind(ActivationLayout x, ActivationLayout y, boolean biasRelu) {}
-
-  private static int tag(ActivationLayout layout) {
-    return switch (layout) {
-      case NCHW -> dnnl_nchw;
-      case BLOCKED_8 -> dnnl_nChw8c;
-    };
-  }
-
-  /**
-   * A forward-inference primitive for one variant. Blocked activations are handed to oneDNN as they
-   * are. Plain ones are too where the whole pass is plain and 1×1 (oneDNN's GEMM); otherwise oneDNN
-   * picks their layout and they are reordered: its direct kernels on plain NCHW with many channels,
-   * or a 1×1 from nChw8c to plain NCHW, are reference loops (measured 300–1700 ms against 0.4–1 ms
-   * at config A's shapes, scripts/bench-conv-epilogue.sh's neighbour in docs/benchmarks.md). With a
-   * bias, ReLU is a post-op: free in oneDNN's blocked kernels (bench-conv-epilogue.sh).
-   */
-  private Pass inferencePass(InferenceKind kind) {
-    int k = shape.kernelSize();
-    long[] srcDims = {shape.batch(), shape.inChannels(), shape.height(), shape.width()};
-    long[] weiDims = {shape.outChannels(), shape.inChannels(), k, k};
-    long[] dstDims = {shape.batch(), shape.outChannels(), shape.height(), shape.width()};
-    boolean plainGemm = k == 1 && kind.x() == ActivationLayout.NCHW && kind.y() == ActivationLayout.NCHW;
-    dnnl_memory_desc srcUser = desc(srcDims, tag(kind.x())), dstUser = desc(dstDims, tag(kind.y()));
-    dnnl_memory_desc srcChosen = kind.x() == ActivationLayout.BLOCKED_8 || plainGemm ? srcUser : desc(srcDims, dnnl_format_tag_any);
-    dnnl_memory_desc dstChosen = kind.y() == ActivationLayout.BLOCKED_8 || plainGemm ? dstUser : desc(dstDims, dnnl_format_tag_any);
-    dnnl_memory_desc weiPlain = desc(weiDims, dnnl_oihw), weiAny = desc(weiDims, dnnl_format_tag_any);
-    dnnl_memory_desc bias = kind.biasRelu() ? desc(new long[] {shape.outChannels()}, dnnl_a) : null;
-    long[] pad = {shape.padding(), shape.padding()};
-    dnnl_primitive_attr attr = new dnnl_primitive_attr();
-    dnnl_post_ops ops = new dnnl_post_ops();
-    check(dnnl_primitive_attr_create(attr), "dnnl_primitive_attr_create");
-    check(dnnl_post_ops_create(ops), "dnnl_post_ops_create");
-    dnnl_primitive_desc pd = new dnnl_primitive_desc();
-    try {
-      if (kind.biasRelu()) check(dnnl_post_ops_append_eltwise(ops, dnnl_eltwise_relu, 0f, 0f), "dnnl_post_ops_append_eltwise");
-      check(dnnl_primitive_attr_set_post_ops(attr, ops), "dnnl_primitive_attr_set_post_ops");
-      check(dnnl_convolution_forward_primitive_desc_create(pd, dnnl.engine, dnnl_forward_inference,
-          dnnl_convolution_direct, srcChosen, weiAny, bias, dstChosen, STRIDES, DILATES, pad, pad, attr),
-          "dnnl_convolution_forward_primitive_desc_create (inference, " + kind + ")");
-    } finally {
-      check(dnnl_post_ops_destroy(ops), "dnnl_post_ops_destroy");
-      check(dnnl_primitive_attr_destroy(attr), "dnnl_primitive_attr_destroy");
-    }
-    primitiveDescs.add(pd);
-    Operand src = new Operand(DNNL_ARG_SRC, false, srcUser, dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0));
-    Operand wei = new Operand(DNNL_ARG_WEIGHTS, false, weiPlain, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0));
-    Operand dst = new Operand(DNNL_ARG_DST, true, dstUser, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0));
-    return bias == null ? new Pass(pd, "convolution inference", src, wei, dst)
-        : new Pass(pd, "convolution inference", src, wei, dst, new Operand(DNNL_ARG_BIAS, false, bias, bias));
-  }
-
-  @Override
-  public void inferenceForward(DeviceBuffer x, ActivationLayout xLayout, DeviceBuffer w, DeviceBuffer bias, DeviceBuffer y,
-      ActivationLayout yLayout) {
-    checkBuffers(x, w, y);
-    xLayout.requireFits(shape.inChannels(), "convolution input " + shape);
-    yLayout.requireFits(shape.outChannels(), "convolution output " + shape);
-    if (bias != null) bias.require(DType.F32, shape.outChannels(), "convolution bias " + shape);
-    Pass pass = inference.computeIfAbsent(new InferenceKind(xLayout, yLayout, bias != null), this::inferencePass);
-    if (bias == null) pass.run(x, w, y);
-    else pass.run(x, w, y, bias);
-  }
-
-  @Override
-  public boolean fusesBiasRelu() {
-    return true;
   }
 
   /** Whether forward and backward data run in pieces of the batch on the workers. */

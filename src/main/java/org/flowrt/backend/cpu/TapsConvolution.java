@@ -1,6 +1,5 @@
 package org.flowrt.backend.cpu;
 
-import org.flowrt.backend.ActivationLayout;
 import org.flowrt.backend.Backend;
 import org.flowrt.backend.ConvScratch;
 import org.flowrt.backend.ConvShape;
@@ -60,9 +59,6 @@ final class TapsConvolution implements CpuConvolution {
   private final Side side;
   private final DnnlConvolution pointwise;
   private final int taps;
-  private final DnnlEngine dnnl;
-  private final ConvWorkers workers;
-  private DnnlConvolution direct;  // built on first use: inference passes the taps do not serve
 
   TapsConvolution(Backend be, DnnlEngine dnnl, MemoryPool pool, ConvWorkers workers, ConvShape s, Side side) {
     this.be = be;
@@ -70,8 +66,6 @@ final class TapsConvolution implements CpuConvolution {
     this.shape = s;
     this.side = side;
     this.taps = s.kernelSize() * s.kernelSize();
-    this.dnnl = dnnl;
-    this.workers = workers;
     pointwise = new DnnlConvolution(dnnl, pool, workers, side == Side.OUTPUT
         ? new ConvShape(s.batch(), s.inChannels(), s.height(), s.width(), s.outChannels() * taps, 1)
         : new ConvShape(s.batch(), s.inChannels() * taps, s.height(), s.width(), s.outChannels(), 1));
@@ -150,32 +144,6 @@ final class TapsConvolution implements CpuConvolution {
     }
   }
 
-  /**
-   * The few-output side without a bias (the zero-conv) is the 1×1 of the taps from x in its layout
-   * (oneDNN writes the taps blocked and reorders them to plain NCHW for the gather; y is plain). The
-   * rest run direct, where oneDNN fuses the bias and ReLU and writes the blocked layout itself.
-   */
-  @Override
-  public void inferenceForward(DeviceBuffer x, ActivationLayout xLayout, DeviceBuffer w, DeviceBuffer bias, DeviceBuffer y,
-      ActivationLayout yLayout) {
-    if (side == Side.OUTPUT && bias == null && yLayout == ActivationLayout.NCHW) {
-      checkBuffers(x, w, y);
-      try (DeviceBuffer wt = scratch(shape.weightCount()); DeviceBuffer t = scratch(tapsCount())) {
-        ConvTaps.transpose(be, w, shape.outChannels(), shape.inChannels(), taps, wt);
-        pointwise.inferenceForward(x, xLayout, wt, null, t, ActivationLayout.NCHW);
-        gather(t, shape.outChannels(), y);
-      }
-      return;
-    }
-    if (direct == null) direct = new DnnlConvolution(dnnl, pool, workers, shape);
-    direct.inferenceForward(x, xLayout, w, bias, y, yLayout);
-  }
-
-  @Override
-  public boolean fusesBiasRelu() {
-    return true;
-  }
-
   /** The pool buffers of each pass in the order taken above, then the 1×1 (or direct) convolution's own. */
   @Override
   public long[] scratchBytes(ConvScratch.Pass pass) {
@@ -196,6 +164,5 @@ final class TapsConvolution implements CpuConvolution {
   @Override
   public void close() {
     pointwise.close();
-    if (direct != null) direct.close();
   }
 }

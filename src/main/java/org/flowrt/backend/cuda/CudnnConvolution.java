@@ -14,7 +14,6 @@ import org.bytedeco.cuda.cudnn.cudnnConvolutionFwdAlgoPerf_t;
 import org.bytedeco.cuda.cudnn.cudnnConvolutionStruct;
 import org.bytedeco.cuda.cudnn.cudnnFilterStruct;
 import org.bytedeco.cuda.cudnn.cudnnTensorStruct;
-import org.flowrt.backend.ActivationLayout;
 import org.flowrt.backend.ConvAlgorithms;
 import org.flowrt.backend.ConvScratch;
 import org.flowrt.backend.ConvShape;
@@ -171,16 +170,6 @@ final class CudnnConvolution implements Convolution {
           filter.workspaceBytes(), zero, wDesc, at(dw)), "cudnnConvolutionBackwardFilter");
     }
     backend.afterEnqueue("cudnnConvolutionBackwardFilter");
-  }
-
-  /** cuDNN runs NCHW only, and the caller adds the bias and ReLU (fusesBiasRelu is false). */
-  @Override
-  public void inferenceForward(DeviceBuffer x, ActivationLayout xLayout, DeviceBuffer w, DeviceBuffer bias, DeviceBuffer y,
-      ActivationLayout yLayout) {
-    if (xLayout != ActivationLayout.NCHW || yLayout != ActivationLayout.NCHW || bias != null)
-      throw new IllegalArgumentException("cuDNN inference convolutions take NCHW activations and no bias, not "
-          + xLayout + " → " + yLayout + (bias != null ? " with a bias" : ""));
-    forward(x, w, y);
   }
 
   void close() {
