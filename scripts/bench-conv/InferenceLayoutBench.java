@@ -1,0 +1,127 @@
+package org.flowrt.bench;
+
+import static org.bytedeco.dnnl.global.dnnl.*;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.bytedeco.dnnl.dnnl_engine;
+import org.bytedeco.dnnl.dnnl_exec_arg_t;
+import org.bytedeco.dnnl.dnnl_memory;
+import org.bytedeco.dnnl.dnnl_memory_desc;
+import org.bytedeco.dnnl.dnnl_post_ops;
+import org.bytedeco.dnnl.dnnl_primitive;
+import org.bytedeco.dnnl.dnnl_primitive_attr;
+import org.bytedeco.dnnl.dnnl_primitive_desc;
+import org.bytedeco.dnnl.dnnl_stream;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.PointerPointer;
+
+/**
+ * The coupling network's inference convolutions of config A (batch 64, width 128; levels at 16×16,
+ * 8×8 and 4×4 with 2, 4 and 8 conditioner channels, one more with the edge bias's ones channel) by
+ * activation layout, forward inference on 2 threads (run by scripts/bench-conv-inference.sh; not a
+ * test). Prints oneDNN's implementation for each: where it is a reference loop ("ref:any") one call
+ * is timed, else the median of `rounds` timings of 20 calls after 5 warm-up calls.
+ */
+public final class InferenceLayoutBench {
+  private InferenceLayoutBench() {}
+
+  private static final List<Object> KEEP = new ArrayList<>();
+  private static dnnl_engine engine;
+  private static dnnl_stream stream;
+
+  private static void check(int status, String call) {
+    if (status != dnnl_success) throw new IllegalStateException(call + " failed: oneDNN status " + status);
+  }
+
+  private static dnnl_memory_desc desc(long[] dims, int tag) {
+    dnnl_memory_desc md = new dnnl_memory_desc();
+    check(dnnl_memory_desc_create_with_tag(md, dims.length, dims, dnnl_f32, tag), "dnnl_memory_desc_create_with_tag");
+    return md;
+  }
+
+  private static dnnl_memory memory(dnnl_memory_desc md) {
+    dnnl_memory m = new dnnl_memory();
+    check(dnnl_memory_create(m, md, engine, null), "dnnl_memory_create");
+    BytePointer bytes = new BytePointer(Math.max(1, dnnl_memory_desc_get_size(md)));
+    bytes.fill(0x3c);
+    KEEP.add(bytes);
+    check(dnnl_memory_set_data_handle(m, bytes), "dnnl_memory_set_data_handle");
+    return m;
+  }
+
+  private static String layout(int tag) {
+    return tag == dnnl_nchw ? "NCHW" : tag == dnnl_nChw8c ? "nChw8c" : "oneDNN's choice";
+  }
+
+  /** One convolution: n×ci×hw×hw → co, k×k, src and dst in the given tags, with a bias + ReLU epilogue or none. */
+  private static void run(int rounds, int n, int ci, int co, int hw, int k, int srcTag, int dstTag, boolean biasRelu) {
+    long[] srcDims = {n, ci, hw, hw}, dstDims = {n, co, hw, hw};
+    dnnl_memory_desc src = desc(srcDims, srcTag), dst = desc(dstDims, dstTag);
+    dnnl_memory_desc wei = desc(new long[] {co, ci, k, k}, dnnl_format_tag_any), bias = desc(new long[] {co}, dnnl_a);
+    dnnl_post_ops ops = new dnnl_post_ops();
+    check(dnnl_post_ops_create(ops), "dnnl_post_ops_create");
+    if (biasRelu) check(dnnl_post_ops_append_eltwise(ops, dnnl_eltwise_relu, 0f, 0f), "dnnl_post_ops_append_eltwise");
+    dnnl_primitive_attr attr = new dnnl_primitive_attr();
+    check(dnnl_primitive_attr_create(attr), "dnnl_primitive_attr_create");
+    check(dnnl_primitive_attr_set_post_ops(attr, ops), "dnnl_primitive_attr_set_post_ops");
+    long[] pad = {k / 2, k / 2};
+    dnnl_primitive_desc pd = new dnnl_primitive_desc();
+    check(dnnl_convolution_forward_primitive_desc_create(pd, engine, dnnl_forward_inference, dnnl_convolution_direct, src,
+        wei, biasRelu ? bias : null, dst, new long[] {1, 1}, new long[] {0, 0}, pad, pad, attr),
+        "dnnl_convolution_forward_primitive_desc_create");
+    PointerPointer<BytePointer> info = new PointerPointer<>(1);
+    check(dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, info), "dnnl_primitive_desc_query");
+    String impl = info.get(BytePointer.class, 0).getString();
+    dnnl_primitive conv = new dnnl_primitive();
+    check(dnnl_primitive_create(conv, pd), "dnnl_primitive_create");
+    dnnl_exec_arg_t exec = new dnnl_exec_arg_t(4);
+    int count = 0;
+    exec.position(count++).arg(DNNL_ARG_SRC).memory(memory(dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0)));
+    exec.position(count++).arg(DNNL_ARG_WEIGHTS).memory(memory(dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0)));
+    exec.position(count++).arg(DNNL_ARG_DST).memory(memory(dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0)));
+    if (biasRelu) exec.position(count++).arg(DNNL_ARG_BIAS).memory(memory(bias));
+    exec.position(0);
+    boolean reference = impl.startsWith("ref");
+    int warmup = reference ? 0 : 5, calls = reference ? 1 : 20, times = reference ? 1 : rounds;
+    for (int i = 0; i < warmup; i++) check(dnnl_primitive_execute(conv, stream, count, exec), "dnnl_primitive_execute");
+    check(dnnl_stream_wait(stream), "dnnl_stream_wait");
+    double[] ms = new double[times];
+    for (int r = 0; r < times; r++) {
+      long t0 = System.nanoTime();
+      for (int i = 0; i < calls; i++) check(dnnl_primitive_execute(conv, stream, count, exec), "dnnl_primitive_execute");
+      check(dnnl_stream_wait(stream), "dnnl_stream_wait");
+      ms[r] = (System.nanoTime() - t0) / 1e6 / calls;
+    }
+    Arrays.sort(ms);
+    System.out.printf("| %d×%d %d → %d at %d×%d | %s → %s | %s | %s | %.2f |%n", k, k, ci, co, hw, hw, layout(srcTag),
+        layout(dstTag), biasRelu ? "bias + ReLU" : "none", impl, ms[times / 2]);
+  }
+
+  public static void main(String[] args) {
+    int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
+    engine = new dnnl_engine();
+    check(dnnl_engine_create(engine, dnnl_cpu, 0), "dnnl_engine_create");
+    stream = new dnnl_stream();
+    check(dnnl_stream_create(stream, engine, dnnl_stream_default_flags), "dnnl_stream_create");
+    int n = 64, width = 128;
+    System.out.println("| convolution | layouts | epilogue | oneDNN implementation | ms a call (median) |");
+    System.out.println("| --- | --- | --- | --- | --- |");
+    int[][] levels = {{16, 2, 4}, {8, 4, 8}, {4, 8, 16}};  // {size, conditioner channels, network outputs}
+    for (int[] level : levels) {
+      int hw = level[0], cond = level[1], out = level[2];
+      for (int ci : new int[] {cond, cond + 1}) {
+        run(rounds, n, ci, width, hw, 3, dnnl_nchw, dnnl_nChw8c, true);
+        run(rounds, n, ci, width, hw, 3, dnnl_format_tag_any, dnnl_nChw8c, true);
+      }
+      run(rounds, n, width, width, hw, 1, dnnl_nChw8c, dnnl_nChw8c, true);
+      run(rounds, n, width, width, hw, 1, dnnl_nchw, dnnl_nchw, false);
+      run(rounds, n, width, width, hw, 1, dnnl_nchw, dnnl_nchw, true);
+      run(rounds, n, width, out, hw, 3, dnnl_nChw8c, dnnl_format_tag_any, false);
+      run(rounds, n, width, 9 * out, hw, 1, dnnl_nChw8c, dnnl_nChw8c, false);
+      run(rounds, n, width, 9 * out, hw, 1, dnnl_nChw8c, dnnl_nchw, false);
+      run(rounds, n, width, 9 * out, hw, 1, dnnl_nchw, dnnl_nchw, false);
+    }
+  }
+}
