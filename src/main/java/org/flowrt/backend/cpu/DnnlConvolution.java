@@ -98,7 +98,7 @@ final class DnnlConvolution implements CpuConvolution {
     boolean piecewise = plainActivations && workers.count() > 1
         && forward.scratchBytes().length == 0 && backwardData.scratchBytes().length == 0;
     int images = piecewise ? imagesPerPiece(shape, workers.count()) : shape.batch();
-    pieces = images < shape.batch() ? new Pieces(images) : null;
+    pieces = images < shape.batch() ? new Pieces(images, weiPlain) : null;
     backwardWeights = new Pass(weiPd, "convolution backward weights",
         new Operand(DNNL_ARG_SRC, false, srcPlain, dnnl_primitive_desc_query_md(weiPd, dnnl_query_src_md, 0)),
         new Operand(DNNL_ARG_DIFF_DST, false, dstPlain, dnnl_primitive_desc_query_md(weiPd, dnnl_query_diff_dst_md, 0)),
@@ -163,7 +163,7 @@ final class DnnlConvolution implements CpuConvolution {
       setHandle(user, b.address());
       if (reorder == null) return null;
       DeviceBuffer buffer = DeviceBuffer.allocate(pool, DType.F32, (innerBytes + 3) / 4);
-      check(dnnl_memory_set_data_handle(inner, NativeAddress.pointer(buffer.address())), "dnnl_memory_set_data_handle");
+      setHandle(inner, buffer.address());
       return buffer;
     }
 
@@ -246,7 +246,8 @@ final class DnnlConvolution implements CpuConvolution {
     final Piece[][] forward;  // [worker][0: a full piece, 1: the smaller last piece]
     final Piece[][] backwardData;
 
-    Pieces(int images) {
+    /** wei: the plain OIHW weights' descriptor, the same for every piece. */
+    Pieces(int images, dnnl_memory_desc wei) {
       this.images = images;
       int n = shape.batch();
       count = (n + images - 1) / images;
@@ -257,14 +258,13 @@ final class DnnlConvolution implements CpuConvolution {
       int[] sizes = lastImages == images ? new int[] {images} : new int[] {images, lastImages};
       forward = new Piece[workers.count()][sizes.length];
       backwardData = new Piece[workers.count()][sizes.length];
+      long[] pad = {shape.padding(), shape.padding()};
       int before = HostKernels.callingThreadOpenMpThreads();
       HostKernels.setCallingThreadOpenMpThreads(1);
       try {
         for (int i = 0; i < sizes.length; i++) {
-          long[] srcDims = {sizes[i], shape.inChannels(), shape.height(), shape.width()};
-          long[] dstDims = {sizes[i], shape.outChannels(), shape.height(), shape.width()};
-          dnnl_memory_desc src = desc(srcDims, dnnl_nchw), wei = desc(new long[] {shape.outChannels(), shape.inChannels(), 1, 1}, dnnl_oihw), dst = desc(dstDims, dnnl_nchw);
-          long[] pad = {shape.padding(), shape.padding()};
+          dnnl_memory_desc src = desc(new long[] {sizes[i], shape.inChannels(), shape.height(), shape.width()}, dnnl_nchw);
+          dnnl_memory_desc dst = desc(new long[] {sizes[i], shape.outChannels(), shape.height(), shape.width()}, dnnl_nchw);
           dnnl_primitive_attr attr = new dnnl_primitive_attr();
           check(dnnl_primitive_attr_create(attr), "dnnl_primitive_attr_create");
           try {
