@@ -1,19 +1,17 @@
 package org.flowrt.bench;
 
 import static org.bytedeco.dnnl.global.dnnl.*;
+import static org.flowrt.bench.DnnlBench.check;
+import static org.flowrt.bench.DnnlBench.desc;
 
-import java.util.ArrayList;
-import java.util.List;
 import org.bytedeco.dnnl.dnnl_engine;
 import org.bytedeco.dnnl.dnnl_exec_arg_t;
-import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc;
 import org.bytedeco.dnnl.dnnl_post_ops;
 import org.bytedeco.dnnl.dnnl_primitive;
 import org.bytedeco.dnnl.dnnl_primitive_attr;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_stream;
-import org.bytedeco.javacpp.BytePointer;
 
 /**
  * What an actnorm (+ ReLU) epilogue costs on oneDNN's forward 1×1 convolution, by activation layout
@@ -27,29 +25,6 @@ public final class EpilogueBench {
   private EpilogueBench() {}
 
   private enum Epilogue { NONE, BINARY_ADD_MUL_RELU, BIAS, BIAS_RELU }
-
-  private static final List<Object> KEEP = new ArrayList<>();
-
-  private static void check(int status, String call) {
-    if (status != dnnl_success) throw new IllegalStateException(call + " failed: oneDNN status " + status);
-  }
-
-  private static dnnl_memory_desc desc(long[] dims, int tag) {
-    dnnl_memory_desc md = new dnnl_memory_desc();
-    check(dnnl_memory_desc_create_with_tag(md, dims.length, dims, dnnl_f32, tag), "dnnl_memory_desc_create_with_tag");
-    return md;
-  }
-
-  /** A memory object over freshly allocated bytes (filled with small positive floats). */
-  private static dnnl_memory memory(dnnl_engine engine, dnnl_memory_desc md) {
-    dnnl_memory m = new dnnl_memory();
-    check(dnnl_memory_create(m, md, engine, null), "dnnl_memory_create");
-    BytePointer bytes = new BytePointer(dnnl_memory_desc_get_size(md));
-    bytes.fill(0x3c);
-    KEEP.add(bytes);
-    check(dnnl_memory_set_data_handle(m, bytes), "dnnl_memory_set_data_handle");
-    return m;
-  }
 
   public static void main(String[] args) {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
@@ -86,13 +61,13 @@ public final class EpilogueBench {
         check(dnnl_primitive_create(conv, pd), "dnnl_primitive_create");
         dnnl_exec_arg_t exec = new dnnl_exec_arg_t(5);
         int count = 0;
-        exec.position(count++).arg(DNNL_ARG_SRC).memory(memory(engine, src));
-        exec.position(count++).arg(DNNL_ARG_WEIGHTS).memory(memory(engine, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0)));
-        exec.position(count++).arg(DNNL_ARG_DST).memory(memory(engine, dst));
-        if (withBias) exec.position(count++).arg(DNNL_ARG_BIAS).memory(memory(engine, bias));
+        exec.position(count++).arg(DNNL_ARG_SRC).memory(DnnlBench.memory(engine, src));
+        exec.position(count++).arg(DNNL_ARG_WEIGHTS).memory(DnnlBench.memory(engine, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0)));
+        exec.position(count++).arg(DNNL_ARG_DST).memory(DnnlBench.memory(engine, dst));
+        if (withBias) exec.position(count++).arg(DNNL_ARG_BIAS).memory(DnnlBench.memory(engine, bias));
         if (e == Epilogue.BINARY_ADD_MUL_RELU) {
-          exec.position(count++).arg(DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE | DNNL_ARG_SRC_1).memory(memory(engine, perChannel));
-          exec.position(count++).arg(2 * DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE | DNNL_ARG_SRC_1).memory(memory(engine, perChannel));
+          exec.position(count++).arg(DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE | DNNL_ARG_SRC_1).memory(DnnlBench.memory(engine, perChannel));
+          exec.position(count++).arg(2 * DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE | DNNL_ARG_SRC_1).memory(DnnlBench.memory(engine, perChannel));
         }
         exec.position(0);
         for (int i = 0; i < 5; i++) check(dnnl_primitive_execute(conv, stream, count, exec), "dnnl_primitive_execute");

@@ -1,13 +1,12 @@
 package org.flowrt.bench;
 
 import static org.bytedeco.dnnl.global.dnnl.*;
+import static org.flowrt.bench.DnnlBench.check;
+import static org.flowrt.bench.DnnlBench.desc;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import org.bytedeco.dnnl.dnnl_engine;
 import org.bytedeco.dnnl.dnnl_exec_arg_t;
-import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc;
 import org.bytedeco.dnnl.dnnl_post_ops;
 import org.bytedeco.dnnl.dnnl_primitive;
@@ -27,29 +26,8 @@ import org.bytedeco.javacpp.PointerPointer;
 public final class InferenceLayoutBench {
   private InferenceLayoutBench() {}
 
-  private static final List<Object> KEEP = new ArrayList<>();
   private static dnnl_engine engine;
   private static dnnl_stream stream;
-
-  private static void check(int status, String call) {
-    if (status != dnnl_success) throw new IllegalStateException(call + " failed: oneDNN status " + status);
-  }
-
-  private static dnnl_memory_desc desc(long[] dims, int tag) {
-    dnnl_memory_desc md = new dnnl_memory_desc();
-    check(dnnl_memory_desc_create_with_tag(md, dims.length, dims, dnnl_f32, tag), "dnnl_memory_desc_create_with_tag");
-    return md;
-  }
-
-  private static dnnl_memory memory(dnnl_memory_desc md) {
-    dnnl_memory m = new dnnl_memory();
-    check(dnnl_memory_create(m, md, engine, null), "dnnl_memory_create");
-    BytePointer bytes = new BytePointer(Math.max(1, dnnl_memory_desc_get_size(md)));
-    bytes.fill(0x3c);
-    KEEP.add(bytes);
-    check(dnnl_memory_set_data_handle(m, bytes), "dnnl_memory_set_data_handle");
-    return m;
-  }
 
   private static String layout(int tag) {
     return tag == dnnl_nchw ? "NCHW" : tag == dnnl_nChw8c ? "nChw8c" : "oneDNN's choice";
@@ -78,10 +56,10 @@ public final class InferenceLayoutBench {
     check(dnnl_primitive_create(conv, pd), "dnnl_primitive_create");
     dnnl_exec_arg_t exec = new dnnl_exec_arg_t(4);
     int count = 0;
-    exec.position(count++).arg(DNNL_ARG_SRC).memory(memory(dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0)));
-    exec.position(count++).arg(DNNL_ARG_WEIGHTS).memory(memory(dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0)));
-    exec.position(count++).arg(DNNL_ARG_DST).memory(memory(dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0)));
-    if (biasRelu) exec.position(count++).arg(DNNL_ARG_BIAS).memory(memory(bias));
+    exec.position(count++).arg(DNNL_ARG_SRC).memory(DnnlBench.memory(engine, dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0)));
+    exec.position(count++).arg(DNNL_ARG_WEIGHTS).memory(DnnlBench.memory(engine, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0)));
+    exec.position(count++).arg(DNNL_ARG_DST).memory(DnnlBench.memory(engine, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0)));
+    if (biasRelu) exec.position(count++).arg(DNNL_ARG_BIAS).memory(DnnlBench.memory(engine, bias));
     exec.position(0);
     boolean reference = impl.startsWith("ref");
     int warmup = reference ? 0 : 5, calls = reference ? 1 : 20, times = reference ? 1 : rounds;
