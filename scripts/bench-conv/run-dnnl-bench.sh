@@ -10,6 +10,6 @@ shift
 mvn -q -B -DskipTests package dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
 mkdir -p target/bench-classes
 javac -d target/bench-classes -cp "target/classes:$(cat target/classpath.txt)" scripts/bench-conv/DnnlBench.java \
-  scripts/bench-conv/EpilogueBench.java scripts/bench-conv/InferenceLayoutBench.java
+  scripts/bench-conv/EpilogueBench.java scripts/bench-conv/InferenceLayoutBench.java scripts/bench-conv/ConvPassBench.java
 OMP_NUM_THREADS=${OMP_NUM_THREADS:-2} OMP_WAIT_POLICY=${OMP_WAIT_POLICY-PASSIVE} \
   exec java -cp "target/bench-classes:target/classes:$(cat target/classpath.txt)" "org.flowrt.bench.$main" "$@"
