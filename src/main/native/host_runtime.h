@@ -17,16 +17,7 @@ thread_local dim3 gridDim = {1, 1, 1};
 // default, which counts the affinity mask but not a container's CPU quota).
 static int flowrt_thread_count = 0;
 
-// The calling thread's own count when set (> 0): 1 on a convolution worker that runs a piece of the
-// batch through a whole coupling network (CpuBackend.inPieces), so its kernels stay on its core.
-static thread_local int flowrt_calling_thread_launch_threads = 0;
-
-static inline int flowrt_host_threads() {
-  if (flowrt_calling_thread_launch_threads > 0) return flowrt_calling_thread_launch_threads;
-  return flowrt_thread_count > 0 ? flowrt_thread_count : omp_get_max_threads();
-}
-
-static inline void flowrt_set_calling_thread_launch_threads(int n) { flowrt_calling_thread_launch_threads = n; }
+static inline int flowrt_host_threads() { return flowrt_thread_count > 0 ? flowrt_thread_count : omp_get_max_threads(); }
 
 #include "host_pool.h"
 

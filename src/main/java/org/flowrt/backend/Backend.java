@@ -72,23 +72,6 @@ public interface Backend extends AutoCloseable {
   /** The scratch buffers this backend's convolution passes take from its pool (for the planner). */
   ConvScratch convScratch();
 
-  /** Work on images [first, first + count) of a batch, on the backend it is given. */
-  interface BatchPiece {
-    void run(Backend be, int first, int count);
-  }
-
-  /**
-   * Runs `piece` over images [0, batch), possibly as several pieces of the batch run at once, each on
-   * a backend of its own (one thread each on the CPU, so a piece's activations stay in its core's
-   * caches from one op to the next). The pieces must be independent image by image and may not
-   * compute statistics over the batch. bytesPerImage, the largest activation of one image the body
-   * writes, lets a backend size the pieces to its caches. By default, one piece: the whole batch on
-   * this backend.
-   */
-  default void inPieces(int batch, long bytesPerImage, BatchPiece piece) {
-    piece.run(this, 0, batch);
-  }
-
   @Override
   void close();
 

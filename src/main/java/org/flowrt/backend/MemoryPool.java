@@ -34,7 +34,7 @@ public final class MemoryPool implements MemoryStats, AutoCloseable {
     return Math.max(granule, (bytes + granule - 1) / granule * granule);
   }
 
-  public synchronized long allocate(long bytes) {
+  public long allocate(long bytes) {
     if (closed) throw new IllegalStateException("memory pool of " + raw.deviceName() + " is closed");
     if (bytes < 0) throw new IllegalArgumentException("negative allocation: " + bytes + " bytes");
     long size = rounded(bytes);
@@ -54,7 +54,7 @@ public final class MemoryPool implements MemoryStats, AutoCloseable {
     return address;
   }
 
-  public synchronized void release(long address) {
+  public void release(long address) {
     Long size = sizeOfAddress.remove(address);
     if (size == null) throw new IllegalStateException("address 0x" + Long.toHexString(address) + " is not from this pool");
     inUse -= size;

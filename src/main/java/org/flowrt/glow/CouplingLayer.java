@@ -49,7 +49,7 @@ final class CouplingLayer {
 
   void inverse(Backend be, DeviceBuffer z, Nchw s, DeviceBuffer logdet) {
     try (DeviceBuffer cond = conditioner(be, z, s);
-        CouplingNetwork.Activations act = network.forwardInPieces(be, cond, spec.conditioner(s))) {
+        CouplingNetwork.Activations act = network.forward(be, cond, spec.conditioner(s), null)) {
       CouplingOps.inverse(be, spec, z, act.h, s, logdet);
     }
   }

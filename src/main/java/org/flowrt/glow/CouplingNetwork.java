@@ -71,57 +71,12 @@ final class CouplingNetwork {
     return p == null ? null : p.grad();
   }
 
-  /** Runs the network on the conditioner (shape [N, in, H, W]), the whole batch through each op in turn. */
+  /** Runs the network on the conditioner (shape [N, in, H, W]). */
   Activations forward(Backend be, DeviceBuffer cond, Nchw cs, Collective init) {
-    Activations act = allocate(be, cs);
-    try {
-      run(be, cond, act.hidden1, act.hidden2, act.h, cs, init);
-    } catch (RuntimeException e) {
-      act.close();
-      throw e;
-    }
-    return act;
-  }
-
-  /**
-   * The same network for sampling and inverting: in pieces of the batch ({@link Backend#inPieces}),
-   * each piece through all five ops at once, so on the CPU its activations stay in one core's caches
-   * (config A sampled 4–8 % faster, `scripts/bench-batch-pieces.sh`; training, where the rebuild's
-   * activations go on to the backward, gained nothing and keeps {@link #forward}).
-   */
-  Activations forwardInPieces(Backend be, DeviceBuffer cond, Nchw cs) {
-    Nchw hs = cs.withChannels(width), os = cs.withChannels(out);
-    Activations act = allocate(be, cs);
-    try {
-      be.inPieces(cs.n(), hs.perSample() * Float.BYTES, (pb, first, count) -> run(pb,
-          cond.slice(first * cs.perSample(), count * cs.perSample()),
-          act.hidden1.slice(first * hs.perSample(), count * hs.perSample()),
-          act.hidden2.slice(first * hs.perSample(), count * hs.perSample()),
-          act.h.slice(first * os.perSample(), count * os.perSample()),
-          new Nchw(count, cs.c(), cs.h(), cs.w()), null));
-    } catch (RuntimeException e) {
-      act.close();
-      throw e;
-    }
-    return act;
-  }
-
-  private Activations allocate(Backend be, Nchw cs) {
-    long hidden = cs.withChannels(width).count();
-    DeviceBuffer a1 = be.allocate(DType.F32, hidden), a2 = null;
-    try {
-      a2 = be.allocate(DType.F32, hidden);
-      return new Activations(a1, a2, be.allocate(DType.F32, cs.withChannels(out).count()));
-    } catch (RuntimeException e) {
-      a1.close();
-      if (a2 != null) a2.close();
-      throw e;
-    }
-  }
-
-  private void run(Backend be, DeviceBuffer cond, DeviceBuffer a1, DeviceBuffer a2, DeviceBuffer h, Nchw cs,
-      Collective init) {
     Nchw hs = cs.withChannels(width);
+    DeviceBuffer a1 = be.allocate(DType.F32, hs.count());
+    DeviceBuffer a2 = be.allocate(DType.F32, hs.count());
+    DeviceBuffer h = be.allocate(DType.F32, cs.withChannels(out).count());
     // The first convolution's edge bias rides on the actnorm's pass over its output.
     ConvOps.forward(be, new ConvShape(cs.n(), in, cs.h(), cs.w(), width, 3), cond, w1.value(), null, a1);
     norm1.forward(be, a1, edge(w1Edge), hs, a1, null, init);
@@ -129,6 +84,7 @@ final class CouplingNetwork {
     norm2.forward(be, a2, hs, a2, null, init);
     ConvOps.zeroConvForward(be, new ConvShape(cs.n(), width, cs.h(), cs.w(), out, 3), a2, w3.value(), edge(w3Edge),
         bias3.value(), logs3.value(), h);
+    return new Activations(a1, a2, h);
   }
 
   /** Parameter gradients, and the conditioner's gradient in a new buffer. dh is overwritten. */

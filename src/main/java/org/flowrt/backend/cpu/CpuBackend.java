@@ -37,16 +37,6 @@ public final class CpuBackend implements Backend {
   private final int threads;
   private DnnlEngine dnnl;
   private ConvWorkers convWorkers;
-  /**
-   * A piece's widest activation: half a core's 1 MiB L2 cache here, so a convolution's input and
-   * output piece fit in it together (4 images of config A's 128 × 16 × 16 level-1 activations).
-   * Interleaved in one process with the whole batch (the protocol of scripts/bench-batch-pieces.sh,
-   * this constant varied by hand): pieces of 4 images sampled config A 4–16 % faster, of 8 images
-   * 2–11 %, of 16 within noise, and of 2 images 6 % slower.
-   */
-  private static final long PIECE_BYTES = 1L << 19;
-  private PieceBackend[] pieceBackends;  // one per convolution worker, made on first use by inPieces
-  private boolean batchPieces = true;
   private boolean closed;
 
   public CpuBackend() {
@@ -198,58 +188,6 @@ public final class CpuBackend implements Backend {
     });
   }
 
-  /**
-   * Whether {@link #inPieces} splits the batch (the default) or runs the whole batch on this backend,
-   * as the GPU does: off only to compare the two (`scripts/bench-batch-pieces.sh`).
-   */
-  public void batchPieces(boolean on) {
-    batchPieces = on;
-  }
-
-  /**
-   * Pieces whose widest activation fills about {@link #PIECE_BYTES} but at least
-   * two pieces per worker (so the worker on a busier core leaves its share to the others), each taken
-   * by one convolution worker through the whole body on its own {@link PieceBackend}. One piece on
-   * this backend with one thread or the GPU block geometry.
-   */
-  @Override
-  public void inPieces(int batch, long bytesPerImage, BatchPiece piece) {
-    checkOpen();
-    if (!batchPieces || geometry != HostGeometry.ONE_THREAD || threads < 2) {
-      piece.run(this, 0, batch);
-      return;
-    }
-    if (dnnl == null) {
-      dnnl = new DnnlEngine();
-      convWorkers = new ConvWorkers(threads);
-    }
-    int workers = convWorkers.count();
-    int byCache = (int) Math.max(1, Math.min(batch, PIECE_BYTES / Math.max(1, bytesPerImage)));
-    int images = Math.max(1, Math.min(byCache, batch / (2 * workers)));
-    int count = (batch + images - 1) / images;
-    if (count < 2) {
-      piece.run(this, 0, batch);
-      return;
-    }
-    if (pieceBackends == null) pieceBackends = new PieceBackend[workers];
-    int before = HostKernels.callingThreadOpenMpThreads();
-    HostKernels.setCallingThreadOpenMpThreads(1);
-    try {
-      convWorkers.run(count, (worker, i) -> {
-        if (pieceBackends[worker] == null) pieceBackends[worker] = new PieceBackend(this, pool, dnnl);
-        int first = i * images;
-        HostKernels.setCallingThreadLaunchThreads(1);
-        try {
-          piece.run(pieceBackends[worker], first, Math.min(images, batch - first));
-        } finally {
-          HostKernels.setCallingThreadLaunchThreads(0);
-        }
-      });
-    } finally {
-      HostKernels.setCallingThreadOpenMpThreads(before);
-    }
-  }
-
   private void checkOpen() {
     if (closed) throw new IllegalStateException("CPU backend used after close");
   }
@@ -266,9 +204,6 @@ public final class CpuBackend implements Backend {
     closed = true;
     convolutions.values().forEach(CpuConvolution::close);
     convolutions.clear();
-    if (pieceBackends != null)
-      for (PieceBackend b : pieceBackends)
-        if (b != null) b.close();
     if (dnnl != null) dnnl.close();
     if (convWorkers != null) convWorkers.close();
     args.close();

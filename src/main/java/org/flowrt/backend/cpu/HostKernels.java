@@ -38,10 +38,6 @@ public final class HostKernels {
   @Name("omp_set_num_threads")
   public static native void setCallingThreadOpenMpThreads(int n);
 
-  /** The threads of the calling thread's launches alone (0: every launch's count, setThreads). */
-  @Name("flowrt_set_calling_thread_launch_threads")
-  public static native void setCallingThreadLaunchThreads(int n);
-
   /** Sets the threads of every launch, and the calling thread's OpenMP default (oneDNN follows it). */
   @Name("flowrt_host_set_threads")
   public static native void setThreads(int n);
