@@ -1,8 +1,10 @@
 // bench-roofline.cpp — what this CPU can do against what config A's coupling networks ask of it
 // (issue 10): the FMA peak of the cores, the memory bandwidth at the size of a level-1 activation and
 // far beyond the caches, and each level's coupling-network forward (conv3×3 → actnorm + ReLU →
-// conv1×1 → actnorm + ReLU → zero-conv as 1×1 + taps gather, the kernels flowrt's CPU backend runs:
-// oneDNN's GEMM convolutions on plain NCHW and cuda/*.cu built for the host) run two ways:
+// conv1×1 → actnorm + ReLU → zero-conv as 1×1 + taps gather: oneDNN's GEMM convolutions on plain
+// NCHW and cuda/*.cu built for the host, as flowrt's CPU backend runs them, except that the first
+// 3×3 is oneDNN's own NCHW GEMM convolution where flowrt runs im2col + 1×1 for 2 and 4 inputs, as
+// fast alone: scripts/bench-conv-passes.sh) run two ways:
 //   whole batch   each op over all 64 images, oneDNN and the kernels on every thread (flowrt today);
 //   depth-first   pieces of P images, each taken by one thread through the whole network, so the
 //                 piece's activations stay in that core's cache between ops.
