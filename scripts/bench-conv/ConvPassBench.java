@@ -4,14 +4,12 @@ import static org.bytedeco.dnnl.global.dnnl.*;
 import static org.flowrt.bench.DnnlBench.check;
 import static org.flowrt.bench.DnnlBench.desc;
 
-import java.util.Arrays;
 import org.bytedeco.dnnl.dnnl_engine;
 import org.bytedeco.dnnl.dnnl_exec_arg_t;
 import org.bytedeco.dnnl.dnnl_memory_desc;
 import org.bytedeco.dnnl.dnnl_primitive;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_stream;
-import org.bytedeco.javacpp.PointerPointer;
 
 /**
  * oneDNN alone on each convolution shape of config A (batch 64), all three passes, with the
@@ -27,26 +25,6 @@ public final class ConvPassBench {
   private static dnnl_engine engine;
   private static dnnl_stream stream;
 
-  private static double medianMs(dnnl_primitive p, int count, dnnl_exec_arg_t exec) {
-    for (int i = 0; i < 5; i++) check(dnnl_primitive_execute(p, stream, count, exec), "dnnl_primitive_execute");
-    check(dnnl_stream_wait(stream), "dnnl_stream_wait");
-    double[] ms = new double[7];
-    for (int r = 0; r < ms.length; r++) {
-      long t0 = System.nanoTime();
-      for (int i = 0; i < 20; i++) check(dnnl_primitive_execute(p, stream, count, exec), "dnnl_primitive_execute");
-      check(dnnl_stream_wait(stream), "dnnl_stream_wait");
-      ms[r] = (System.nanoTime() - t0) / 1e6 / 20;
-    }
-    Arrays.sort(ms);
-    return ms[ms.length / 2];
-  }
-
-  private static String impl(dnnl_primitive_desc pd) {
-    PointerPointer<?> name = new PointerPointer<>(1);
-    check(dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, name), "dnnl_primitive_desc_query");
-    return name.getString(0);
-  }
-
   /** Times pd with three operands: each (argument, descriptor query) gets fresh memory of pd's layout. */
   private static String time(dnnl_primitive_desc pd, int[] args, int[] queries) {
     dnnl_primitive p = new dnnl_primitive();
@@ -55,7 +33,7 @@ public final class ConvPassBench {
     for (int i = 0; i < args.length; i++)
       exec.position(i).arg(args[i]).memory(DnnlBench.memory(engine, dnnl_primitive_desc_query_md(pd, queries[i], 0)));
     exec.position(0);
-    return String.format("%.3f (%s)", medianMs(p, args.length, exec), impl(pd));
+    return String.format("%.3f (%s)", DnnlBench.medianMs(p, stream, args.length, exec, 5, 7, 20), DnnlBench.implementation(pd));
   }
 
   private static void convolution(int n, int in, int out, int side, int k, boolean plain) {

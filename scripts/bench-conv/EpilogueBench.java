@@ -70,18 +70,9 @@ public final class EpilogueBench {
           exec.position(count++).arg(2 * DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE | DNNL_ARG_SRC_1).memory(DnnlBench.memory(engine, perChannel));
         }
         exec.position(0);
-        for (int i = 0; i < 5; i++) check(dnnl_primitive_execute(conv, stream, count, exec), "dnnl_primitive_execute");
-        check(dnnl_stream_wait(stream), "dnnl_stream_wait");
-        double[] ms = new double[rounds];
-        for (int r = 0; r < rounds; r++) {
-          long t0 = System.nanoTime();
-          for (int i = 0; i < 30; i++) check(dnnl_primitive_execute(conv, stream, count, exec), "dnnl_primitive_execute");
-          check(dnnl_stream_wait(stream), "dnnl_stream_wait");
-          ms[r] = (System.nanoTime() - t0) / 1e6 / 30;
-        }
-        java.util.Arrays.sort(ms);
+        double median = DnnlBench.medianMs(conv, stream, count, exec, 5, rounds, 30);
         System.out.printf("| %s | %s | %.2f |%n", tag == dnnl_nchw ? "plain NCHW (GEMM)" : "nChw8c (jit)",
-            e.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '), ms[rounds / 2]);
+            e.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '), median);
       }
   }
 }

@@ -4,7 +4,6 @@ import static org.bytedeco.dnnl.global.dnnl.*;
 import static org.flowrt.bench.DnnlBench.check;
 import static org.flowrt.bench.DnnlBench.desc;
 
-import java.util.Arrays;
 import org.bytedeco.dnnl.dnnl_engine;
 import org.bytedeco.dnnl.dnnl_exec_arg_t;
 import org.bytedeco.dnnl.dnnl_memory_desc;
@@ -13,8 +12,6 @@ import org.bytedeco.dnnl.dnnl_primitive;
 import org.bytedeco.dnnl.dnnl_primitive_attr;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_stream;
-import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.javacpp.PointerPointer;
 
 /**
  * The coupling network's inference convolutions of config A (batch 64, width 128; levels at 16×16,
@@ -49,9 +46,7 @@ public final class InferenceLayoutBench {
     check(dnnl_convolution_forward_primitive_desc_create(pd, engine, dnnl_forward_inference, dnnl_convolution_direct, src,
         wei, biasRelu ? bias : null, dst, new long[] {1, 1}, new long[] {0, 0}, pad, pad, attr),
         "dnnl_convolution_forward_primitive_desc_create");
-    PointerPointer<BytePointer> info = new PointerPointer<>(1);
-    check(dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, info), "dnnl_primitive_desc_query");
-    String impl = info.get(BytePointer.class, 0).getString();
+    String impl = DnnlBench.implementation(pd);
     dnnl_primitive conv = new dnnl_primitive();
     check(dnnl_primitive_create(conv, pd), "dnnl_primitive_create");
     dnnl_exec_arg_t exec = new dnnl_exec_arg_t(4);
@@ -63,18 +58,9 @@ public final class InferenceLayoutBench {
     exec.position(0);
     boolean reference = impl.startsWith("ref");
     int warmup = reference ? 0 : 5, calls = reference ? 1 : 20, times = reference ? 1 : rounds;
-    for (int i = 0; i < warmup; i++) check(dnnl_primitive_execute(conv, stream, count, exec), "dnnl_primitive_execute");
-    check(dnnl_stream_wait(stream), "dnnl_stream_wait");
-    double[] ms = new double[times];
-    for (int r = 0; r < times; r++) {
-      long t0 = System.nanoTime();
-      for (int i = 0; i < calls; i++) check(dnnl_primitive_execute(conv, stream, count, exec), "dnnl_primitive_execute");
-      check(dnnl_stream_wait(stream), "dnnl_stream_wait");
-      ms[r] = (System.nanoTime() - t0) / 1e6 / calls;
-    }
-    Arrays.sort(ms);
+    double median = DnnlBench.medianMs(conv, stream, count, exec, warmup, times, calls);
     System.out.printf("| %d×%d %d → %d at %d×%d | %s → %s | %s | %s | %.2f |%n", k, k, ci, co, hw, hw, layout(srcTag),
-        layout(dstTag), biasRelu ? "bias + ReLU" : "none", impl, ms[times / 2]);
+        layout(dstTag), biasRelu ? "bias + ReLU" : "none", impl, median);
   }
 
   public static void main(String[] args) {
