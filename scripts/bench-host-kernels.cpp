@@ -5,31 +5,14 @@
 // Prints the median of 21 calls per kernel, in ms, after 3 untimed ones.
 #include "host_runtime.h"
 
-#include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <functional>
-#include <random>
 #include <vector>
 
-static std::vector<float> normal(size_t n, unsigned seed) {
-  std::mt19937 g(seed);
-  std::normal_distribution<float> d;
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(g);
-  return v;
-}
+#include "bench-common.h"
 
 static void report(const char* what, const std::function<void()>& call) {
-  for (int i = 0; i < 3; i++) call();
-  std::vector<double> ms;
-  for (int i = 0; i < 21; i++) {
-    auto t0 = std::chrono::steady_clock::now();
-    call();
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-  }
-  std::sort(ms.begin(), ms.end());
-  printf("| %s | %.3f |\n", what, ms[ms.size() / 2]);
+  printf("| %s | %.3f |\n", what, median_ms(21, call));
 }
 
 int main() {

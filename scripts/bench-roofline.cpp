@@ -19,28 +19,16 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <functional>
 #include <memory>
-#include <random>
 #include <vector>
+
+#include "bench-common.h"
 
 using dnnl::memory;
 using Tag = memory::format_tag;
 
 static double now_ms() {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-static double median_ms(int runs, const std::function<void()>& call) {
-  for (int i = 0; i < 3; i++) call();
-  std::vector<double> ms;
-  for (int i = 0; i < runs; i++) {
-    double t0 = now_ms();
-    call();
-    ms.push_back(now_ms() - t0);
-  }
-  std::sort(ms.begin(), ms.end());
-  return ms[ms.size() / 2];
 }
 
 // Ten independent AVX2 FMA chains per thread: enough to cover the FMA latency on two pipes.
@@ -82,14 +70,6 @@ template <typename... P>
 static void run_on_this_thread(void (*kernel)(P...), dim3 grid, void** args) {
   HostJob job{&host_run_block<P...>, (const void*)kernel, args, grid};
   for (long long b = 0; b < (long long)grid.x * grid.y * grid.z; b++) host_run_block<P...>(&job, b);
-}
-
-static std::vector<float> normal(size_t n, unsigned seed, float sd) {
-  std::mt19937 g(seed);
-  std::normal_distribution<float> d(0.f, sd);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(g);
-  return v;
 }
 
 // One coupling network's shape: in → width (3×3), width → width (1×1), width → out (3×3 as taps).
