@@ -22,13 +22,14 @@ int main() {
     float k = 3;
     auto y = normal((size_t)N * C * HW, 1), dy = normal((size_t)N * C * HW, 2), bias = normal(C, 3), logs = normal(C, 4);
     std::vector<float> dx(y.size());
-    std::vector<double> partial(2 * C);
+    std::vector<double> partial(2 * C * blocks);
     const float *yp = y.data(), *dyp = dy.data(), *bp = bias.data(), *lp = logs.data();
     float* dxp = dx.data();
     float* rebuilt = nullptr;
     double* pp = partial.data();
     void* args[] = {&yp, &dyp, &bp, &lp, &k, &relu, &N, &C, &HW, &dxp, &rebuilt, &pp};
-    report("actnorm_backward, ReLU, 64×128×16×16", [&] { host_run_grid(actnorm_backward, dim3{1, (unsigned)C, 1}, args); });
+    // Backend.planeBlocks on the host: chunks of the samples, about four a thread, every channel in one group.
+    report("actnorm_backward, ReLU, 64×128×16×16", [&] { host_run_grid(actnorm_backward, dim3{blocks, 1, 1}, args); });
   }
   {
     int N = 64, O = 128, H = 16, W = 16;

@@ -104,6 +104,21 @@ public interface Backend extends AutoCloseable {
     return (int) Math.min(byWork, Math.min(byDevice, 65535));
   }
 
+  /**
+   * Blocks for a pass over the N·C planes of an [N, C, H, W] tensor that sums per channel: x = chunks
+   * of the samples, y = groups of the channels, a block's planes walked in memory order. With many
+   * threads a block (the GPU) a group is one channel, so a block's sums go to one channel, and the
+   * chunks are as {@link #chunks} sizes them; with one thread a block (the host) a group holds every
+   * channel, so a block reads its samples' memory in order, about four blocks a thread (the channels
+   * split into groups only when there are too few samples for that).
+   */
+  default Grid planeBlocks(int n, int c, long hw) {
+    if (threadsPerBlock() > 1) return Grid.of(Math.max(1, Math.min(n, chunks((long) n * hw, c))), c);
+    int wanted = 4 * parallelism();
+    int sampleChunks = Math.max(1, Math.min(n, wanted));
+    return Grid.of(sampleChunks, Math.max(1, Math.min(c, (wanted + sampleChunks - 1) / sampleChunks)));
+  }
+
   default void upload(float[] source, DeviceBuffer target, String what) {
     target.require(DType.F32, source.length, what);
     upload(source, target);

@@ -74,9 +74,10 @@ public final class ActNormOps {
     if (dlogdet != null) dlogdet.require(DType.F64, s.n(), "logdet gradient");
     checkParams(bias, logs, s);
     checkParams(dbias, dlogs, s);
-    int chunks = ReduceOps.partialChunks(be, s);
+    Grid blocks = be.planeBlocks(s.n(), s.c(), s.hw());
+    int chunks = blocks.x();
     try (DeviceBuffer partial = be.allocate(DType.F64, 2L * chunks * s.c())) {
-      be.launch(Kernel.ACTNORM_BACKWARD, Grid.of(chunks, s.c()), be.args().ptr(y).ptr(dy).ptr(bias).ptr(logs).f32(k)
+      be.launch(Kernel.ACTNORM_BACKWARD, blocks, be.args().ptr(y).ptr(dy).ptr(bias).ptr(logs).f32(k)
           .flag(relu).i32(s.n()).i32(s.c()).i32(s.hw()).ptr(dx).ptrOrNull(xRebuilt).ptr(partial));
       be.launch(Kernel.ACTNORM_PARAM_GRAD, be.elementwise(s.c()), be.args().ptr(partial).i32(chunks).i32(s.c())
           .ptr(logs).f32(k).ptrOrNull(dlogdet).i32(s.n()).i32(s.hw()).ptr(dbias).ptr(dlogs));

@@ -101,13 +101,15 @@ public abstract class ActNormSuite extends OpSuite {
   /**
    * The backward's closed form in float64 on planes large enough for every path of the kernel's
    * loop: its 8-lane main loop and tail with the GPU's 256 threads per block (50×50 = 2,500 values
-   * per plane) as on the host (odd 7×9 planes). dy' = dy masked by the ReLU; dx = dy'·e^(k·logs);
+   * per plane) as on the host (odd 7×9 planes), and block geometries that split the batch into
+   * uneven chunks of samples (13 samples) or, with one sample, the channels into groups (37 channels)
+   * on the host. dy' = dy masked by the ReLU; dx = dy'·e^(k·logs);
    * dbias = e^(k·logs)·Σdy'; dlogs = k·Σdy'·y (no log-det term with the ReLU).
    */
   @Test
   void backwardMatchesItsClosedFormOnLargeAndOddPlanes() {
     Rand r = new Rand(15);
-    for (Nchw s : List.of(new Nchw(2, 3, 50, 50), new Nchw(3, 5, 7, 9)))
+    for (Nchw s : List.of(new Nchw(2, 3, 50, 50), new Nchw(3, 5, 7, 9), new Nchw(13, 7, 3, 5), new Nchw(1, 37, 5, 7)))
       for (boolean relu : new boolean[] {false, true}) {
         float[] x = r.normal(s.count(), 1.0), b = r.normal(s.c(), 0.5), l = r.normal(s.c(), 0.2), dy = r.normal(s.count(), 1.0);
         DeviceBuffer y = floats(s.count()), dx = floats(s.count()), db = floats(s.c()), dl = floats(s.c());
