@@ -26,8 +26,8 @@ public abstract class ConvSuite extends OpSuite {
       // Few output channels and few input channels: the CPU backend runs these as 1×1 convolutions
       // of the taps (TapsConvolution), the GPU direct.
       new ConvShape(2, 7, 5, 3, 4, 3), new ConvShape(3, 2, 6, 5, 13, 3),
-      // Enough work per image that the CPU backend runs forward and backward data in pieces of the
-      // batch on its workers: 3 + 3 images, and 2 + 2 + 1.
+      // Enough work per image that the CPU backend runs all three passes in pieces of the batch on its
+      // workers: 3 + 3 images, and 2 + 2 + 1.
       new ConvShape(6, 96, 16, 16, 128, 1), new ConvShape(5, 128, 16, 16, 128, 1));
 
   protected ConvSuite(Backend be) {
@@ -103,6 +103,32 @@ public abstract class ConvSuite extends OpSuite {
       DeviceBuffer dx = up(r.normal(s.inputCount(), 1));  // stale values: every element must be written
       be.convolution(s).backwardData(up(dy), up(w), dx);
       Check.close("conv backward data " + s, ref, down(dx), 1e-5, 2e-6 * Math.sqrt(co));
+    }
+  }
+
+  /**
+   * Backward filter of the 1×1 shapes (the last two run in pieces of the batch on the CPU backend,
+   * each piece's gradient added in float64 afterwards) against dw[o,i] = Σ_n Σ_p dy[n,o,p]·x[n,i,p]
+   * in float64: sums of N·H·W products of N(0,1) terms, the forward's tolerance with N·H·W terms.
+   */
+  @Test
+  void oneByOneBackwardFilterMatchesReference() {
+    Rand r = new Rand(55);
+    for (ConvShape s : SHAPES) {
+      if (s.kernelSize() != 1) continue;
+      int n = s.batch(), ci = s.inChannels(), co = s.outChannels(), hw = s.height() * s.width();
+      float[] x = r.normal(s.inputCount(), 1), dy = r.normal(s.outputCount(), 1);
+      double[] ref = new double[(int) s.weightCount()];
+      for (int b = 0; b < n; b++)
+        for (int o = 0; o < co; o++)
+          for (int i = 0; i < ci; i++) {
+            double sum = 0;
+            for (int p = 0; p < hw; p++) sum += (double) dy[(b * co + o) * hw + p] * x[(b * ci + i) * hw + p];
+            ref[o * ci + i] += sum;
+          }
+      DeviceBuffer dw = up(r.normal(s.weightCount(), 1));  // stale values: every element must be written
+      be.convolution(s).backwardFilter(up(x), up(dy), dw);
+      Check.close("conv backward filter " + s, ref, down(dw), 1e-5, 2e-6 * Math.sqrt((double) n * hw));
     }
   }
 
