@@ -6,8 +6,6 @@
 //     check) or max |a − b| (NaN-propagating: the reversible backward's check of its rebuilt
 //     input). 4–8 B per element.
 //   axpy: y += alpha·x (accumulating a gradient that reaches a tensor by two paths). 12 B, 2 FLOPs.
-//   sum_slices: out = Σ_j slices[j] over `count` equal slices, added in float64 in the order j = 0, 1, …
-//     (the CPU backend's weight gradients computed in pieces of the batch). 4·(count + 1) B per element.
 // Checked by ReduceSuite (float64 Java reference, seeded random data, awkward shapes).
 #include "portable.h"
 
@@ -81,16 +79,6 @@ extern "C" __global__ void axpy(const float* x, float alpha, long long n, float*
   for (long long i = r.begin; i < r.end; i += r.step) y[i] += alpha * x[i];
 }
 FLOWRT_HOST_KERNEL(axpy)
-
-extern "C" __global__ void sum_slices(const float* slices, int count, long long n, float* out) {
-  IndexRange r = grid_range(n);
-  for (long long i = r.begin; i < r.end; i += r.step) {
-    double total = 0.0;
-    for (int j = 0; j < count; j++) total += slices[(long long)j * n + i];
-    out[i] = (float)total;
-  }
-}
-FLOWRT_HOST_KERNEL(sum_slices)
 
 extern "C" __global__ void fill(float value, long long n, float* y) {
   IndexRange r = grid_range(n);

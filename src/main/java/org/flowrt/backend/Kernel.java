@@ -16,7 +16,6 @@ public enum Kernel {
   FLAT_REDUCE_PARTIAL("flat_reduce_partial"),
   FLAT_REDUCE_FINAL("flat_reduce_final"),
   AXPY("axpy"),
-  SUM_SLICES("sum_slices"),
   FILL("fill"),
   INVCONV_FORWARD("invconv_forward"),
   INVCONV_BACKWARD_DATA("invconv_backward_data"),

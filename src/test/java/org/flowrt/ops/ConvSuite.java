@@ -26,8 +26,8 @@ public abstract class ConvSuite extends OpSuite {
       // Few output channels and few input channels: the CPU backend runs these as 1×1 convolutions
       // of the taps (TapsConvolution), the GPU direct.
       new ConvShape(2, 7, 5, 3, 4, 3), new ConvShape(3, 2, 6, 5, 13, 3),
-      // Enough work per image that the CPU backend runs all three passes in pieces of the batch on its
-      // workers: 3 + 3 images, and 2 + 2 + 1.
+      // Enough work per image that the CPU backend runs forward and backward data in pieces of the
+      // batch on its workers: 3 + 3 images, and 2 + 2 + 1.
       new ConvShape(6, 96, 16, 16, 128, 1), new ConvShape(5, 128, 16, 16, 128, 1));
 
   protected ConvSuite(Backend be) {
@@ -107,9 +107,9 @@ public abstract class ConvSuite extends OpSuite {
   }
 
   /**
-   * Backward filter of the 1×1 shapes (the last two run in pieces of the batch on the CPU backend,
-   * each piece's gradient added in float64 afterwards) against dw[o,i] = Σ_n Σ_p dy[n,o,p]·x[n,i,p]
-   * in float64: sums of N·H·W products of N(0,1) terms, the forward's tolerance with N·H·W terms.
+   * Backward filter of the 1×1 shapes, batches of 3 to 6 images at up to 16×16, against
+   * dw[o,i] = Σ_n Σ_p dy[n,o,p]·x[n,i,p] in float64: sums of N·H·W products of N(0,1) terms, the
+   * forward's tolerance with N·H·W terms.
    */
   @Test
   void oneByOneBackwardFilterMatchesReference() {

@@ -4,12 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.flowrt.backend.Backend;
 import org.flowrt.backend.DeviceBuffer;
-import org.flowrt.backend.SliceSums;
 import org.flowrt.testing.Check;
 import org.flowrt.testing.Rand;
 import org.junit.jupiter.api.Test;
 
-/** cuda/reduce.cu: sums of squares, axpy, sums of slices (backend.SliceSums), fill. */
+/** cuda/reduce.cu: sums of squares, axpy, fill. */
 public abstract class ReduceSuite extends OpSuite {
   protected ReduceSuite(Backend be) {
     super(be);
@@ -62,25 +61,5 @@ public abstract class ReduceSuite extends OpSuite {
     double[] twos = new double[999];
     java.util.Arrays.fill(twos, 2.5);
     Check.close("fill", twos, down(yb), 0, 0);
-  }
-
-  /**
-   * Sums of 1, 2 and 7 slices of 1, 37 and 16,385 values (16,385: more than one block's worth of
-   * threads, and odd). Each sum is formed in float64 and rounded once, so it is the float64
-   * reference's value rounded to float32: within half an ulp (relative 6e-8).
-   */
-  @Test
-  void sumSlicesAddsEverySliceInDouble() {
-    Rand r = new Rand(83);
-    for (int count : new int[] {1, 2, 7})
-      for (int n : new int[] {1, 37, 16_385}) {
-        float[] slices = r.normal(count * n, 1);
-        double[] expected = new double[n];
-        for (int j = 0; j < count; j++)
-          for (int i = 0; i < n; i++) expected[i] += slices[j * n + i];
-        DeviceBuffer out = floats(n);
-        SliceSums.sum(be, up(slices), count, out);
-        Check.close("sum of " + count + " slices of " + n, expected, down(out), 6e-8, 1e-30);
-      }
   }
 }

@@ -183,7 +183,7 @@ public final class CpuBackend implements Backend {
     }
     return convolutions.computeIfAbsent(shape, s -> {
       org.flowrt.backend.ConvTaps.Side side = TapsConvolution.sideFor(s);
-      return side == null ? new DnnlConvolution(this, dnnl, pool, convWorkers, s)
+      return side == null ? new DnnlConvolution(dnnl, pool, convWorkers, s)
           : new TapsConvolution(this, dnnl, pool, convWorkers, s, side);
     });
   }

@@ -13,7 +13,6 @@ import org.bytedeco.dnnl.dnnl_primitive_attr;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_stream;
 import org.bytedeco.javacpp.BytePointer;
-import org.flowrt.backend.Backend;
 import org.flowrt.backend.ConvShape;
 import org.flowrt.backend.ConvScratch;
 import org.flowrt.backend.Convolution;
@@ -21,7 +20,6 @@ import org.flowrt.backend.DType;
 import org.flowrt.backend.DeviceBuffer;
 import org.flowrt.backend.MemoryPool;
 import org.flowrt.backend.NativeAddress;
-import org.flowrt.backend.SliceSums;
 
 /**
  * A oneDNN convolution plan (forward, backward data, backward weights) for one shape. oneDNN picks
@@ -30,12 +28,11 @@ import org.flowrt.backend.SliceSums;
  * operand whose chosen layout differs from the plain one is reordered into a cached buffer before
  * the pass (inputs) or back after it (outputs). Primitives are created once per shape; the reorder
  * buffers come from the backend's pool for the duration of one pass (reused from its free list).
- * All three passes of the 1×1 convolutions on plain NCHW run in pieces of the batch on the backend's
- * {@link ConvWorkers} ({@link Pieces}), so an unevenly shared CPU does not hold a pass to the pace of
- * its slower core; backward weights writes one gradient a piece and adds them in a fixed order.
+ * Forward and backward data of the 1×1 convolutions on plain NCHW run in pieces of the batch on the
+ * backend's {@link ConvWorkers} ({@link Pieces}), so an unevenly shared CPU does not hold a
+ * pass to the pace of its slower core.
  */
 final class DnnlConvolution implements CpuConvolution {
-  private final Backend be;
   private final DnnlEngine dnnl;
   private final MemoryPool pool;
   private final ConvShape shape;
@@ -49,13 +46,12 @@ final class DnnlConvolution implements CpuConvolution {
   private final ConvWorkers workers;
   private final Pass forward;
   private final Pass backwardData;
-  private final Pieces pieces;  // null where the passes run whole
+  private final Pieces pieces;  // null where forward and backward data run whole
   private final Pass backwardWeights;
   private final dnnl_exec_arg_t execArgs = new dnnl_exec_arg_t(3);
   private boolean closed;
 
-  DnnlConvolution(Backend be, DnnlEngine dnnl, MemoryPool pool, ConvWorkers workers, ConvShape shape) {
-    this.be = be;
+  DnnlConvolution(DnnlEngine dnnl, MemoryPool pool, ConvWorkers workers, ConvShape shape) {
     this.dnnl = dnnl;
     this.pool = pool;
     this.workers = workers;
@@ -99,14 +95,14 @@ final class DnnlConvolution implements CpuConvolution {
         new Operand(DNNL_ARG_DIFF_DST, false, dstPlain, dnnl_primitive_desc_query_md(dataPd, dnnl_query_diff_dst_md, 0)),
         new Operand(DNNL_ARG_WEIGHTS, false, weiPlain, dnnl_primitive_desc_query_md(dataPd, dnnl_query_weights_md, 0)),
         new Operand(DNNL_ARG_DIFF_SRC, true, srcPlain, dnnl_primitive_desc_query_md(dataPd, dnnl_query_diff_src_md, 0)));
+    boolean piecewise = plainActivations && workers.count() > 1
+        && forward.scratchBytes().length == 0 && backwardData.scratchBytes().length == 0;
+    int images = piecewise ? imagesPerPiece(shape, workers.count()) : shape.batch();
+    pieces = images < shape.batch() ? new Pieces(images, weiPlain) : null;
     backwardWeights = new Pass(weiPd, "convolution backward weights",
         new Operand(DNNL_ARG_SRC, false, srcPlain, dnnl_primitive_desc_query_md(weiPd, dnnl_query_src_md, 0)),
         new Operand(DNNL_ARG_DIFF_DST, false, dstPlain, dnnl_primitive_desc_query_md(weiPd, dnnl_query_diff_dst_md, 0)),
         new Operand(DNNL_ARG_DIFF_WEIGHTS, true, weiPlain, dnnl_primitive_desc_query_md(weiPd, dnnl_query_diff_weights_md, 0)));
-    boolean piecewise = plainActivations && workers.count() > 1 && forward.scratchBytes().length == 0
-        && backwardData.scratchBytes().length == 0 && backwardWeights.scratchBytes().length == 0;
-    int images = piecewise ? imagesPerPiece(shape, workers.count()) : shape.batch();
-    pieces = images < shape.batch() ? new Pieces(images, weiPlain) : null;
   }
 
   private static final long[] STRIDES = {1, 1};
@@ -234,15 +230,12 @@ final class DnnlConvolution implements CpuConvolution {
   }
 
   /**
-   * The three passes in pieces of `images` images on the backend's convolution workers: the images
-   * are independent in forward and backward data; backward weights writes each piece's gradient to
-   * its own slice of a pool buffer, and the slices are added in piece order (cuda/reduce.cu's
-   * sum_slices), so the sum does not depend on which worker ran which piece. Only for passes with no
-   * reorder (the 1×1 convolutions on plain NCHW: oneDNN's GEMM), so a piece is a primitive on offsets
-   * into the user's buffers. Per piece size, one forward primitive descriptor (the backward passes'
-   * hint); per worker and piece size, each pass's own primitive, created single-threaded (oneDNN
-   * fixes its work split then), memory objects, a user-owned scratchpad (concurrent primitives must
-   * not share oneDNN's) and stream.
+   * Forward and backward data in pieces of `images` images on the backend's convolution workers (the
+   * images are independent in both). Only for passes with no reorder (the 1×1 convolutions on plain
+   * NCHW: oneDNN's GEMM), so a piece is a primitive on offsets into the user's buffers. Per piece
+   * size, one forward primitive descriptor (also backward data's hint); per worker and piece size,
+   * each pass's own primitive, created single-threaded (oneDNN fixes its work split then), memory
+   * objects, a user-owned scratchpad (concurrent primitives must not share oneDNN's) and stream.
    */
   private final class Pieces {
     final int images;
@@ -252,7 +245,6 @@ final class DnnlConvolution implements CpuConvolution {
     final long outPerImage;  // and of y (and dy)
     final Piece[][] forward;  // [worker][0: a full piece, 1: the smaller last piece]
     final Piece[][] backwardData;
-    final Piece[][] backwardWeights;
 
     /** wei: the plain OIHW weights' descriptor, the same for every piece. */
     Pieces(int images, dnnl_memory_desc wei) {
@@ -266,7 +258,6 @@ final class DnnlConvolution implements CpuConvolution {
       int[] sizes = lastImages == images ? new int[] {images} : new int[] {images, lastImages};
       forward = new Piece[workers.count()][sizes.length];
       backwardData = new Piece[workers.count()][sizes.length];
-      backwardWeights = new Piece[workers.count()][sizes.length];
       long[] pad = {shape.padding(), shape.padding()};
       int before = HostKernels.callingThreadOpenMpThreads();
       HostKernels.setCallingThreadOpenMpThreads(1);
@@ -288,17 +279,10 @@ final class DnnlConvolution implements CpuConvolution {
                 src, wei, dst, STRIDES, DILATES, pad, pad, fwd, attr),
                 "dnnl_convolution_backward_data_primitive_desc_create (piece of " + sizes[i] + " images)");
             primitiveDescs.add(data);
-            dnnl_primitive_desc weights = new dnnl_primitive_desc();
-            check(dnnl_convolution_backward_weights_primitive_desc_create(weights, dnnl.engine, dnnl_convolution_direct,
-                src, wei, null, dst, STRIDES, DILATES, pad, pad, fwd, attr),
-                "dnnl_convolution_backward_weights_primitive_desc_create (piece of " + sizes[i] + " images)");
-            primitiveDescs.add(weights);
             for (int w = 0; w < workers.count(); w++) {
               forward[w][i] = new Piece(fwd, "convolution forward (piece)", DNNL_ARG_SRC, src, DNNL_ARG_WEIGHTS, wei, DNNL_ARG_DST, dst);
               backwardData[w][i] = new Piece(data, "convolution backward data (piece)", DNNL_ARG_DIFF_DST, dst,
                   DNNL_ARG_WEIGHTS, wei, DNNL_ARG_DIFF_SRC, src);
-              backwardWeights[w][i] = new Piece(weights, "convolution backward weights (piece)", DNNL_ARG_SRC, src,
-                  DNNL_ARG_DIFF_DST, dst, DNNL_ARG_DIFF_WEIGHTS, wei);
             }
           } finally {
             check(dnnl_primitive_attr_destroy(attr), "dnnl_primitive_attr_destroy");
@@ -312,43 +296,16 @@ final class DnnlConvolution implements CpuConvolution {
     /** Runs `pass` (forward or backward data) piece by piece: first → third, through the weights. */
     void run(Piece[][] pass, long firstPerImage, long thirdPerImage, DeviceBuffer first, DeviceBuffer weights,
         DeviceBuffer third) {
-      long a = first.address(), w = weights.address(), c = third.address();
-      onWorkers((worker, i) -> {
-        long image = (long) i * images;
-        pass[worker][size(i)].run(a + image * firstPerImage * Float.BYTES, w, c + image * thirdPerImage * Float.BYTES);
-      });
-    }
-
-    /** dw = Σ over the pieces of each piece's weight gradient, from x and dy. */
-    void backwardWeights(DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dw) {
-      long perSlice = dw.count();
-      try (DeviceBuffer slices = DeviceBuffer.allocate(pool, DType.F32, count * perSlice)) {
-        long a = x.address(), b = dy.address(), c = slices.address();
-        onWorkers((worker, i) -> {
-          long image = (long) i * images;
-          backwardWeights[worker][size(i)].run(a + image * inPerImage * Float.BYTES, b + image * outPerImage * Float.BYTES,
-              c + i * perSlice * Float.BYTES);
-        });
-        SliceSums.sum(be, slices, count, dw);
-      }
-    }
-
-    /** The bytes backward weights takes from the pool: one weight gradient a piece. */
-    long sliceBytes() {
-      return (long) count * shape.weightCount() * Float.BYTES;
-    }
-
-    /** 0 for a full piece, 1 for the smaller last one. */
-    private int size(int piece) {
-      return piece == count - 1 && lastImages != images ? 1 : 0;
-    }
-
-    private void onWorkers(ConvWorkers.Piece body) {
       if (closed) throw new IllegalStateException("convolution plan used after close");
+      long a = first.address(), w = weights.address(), c = third.address();
       int before = HostKernels.callingThreadOpenMpThreads();
       HostKernels.setCallingThreadOpenMpThreads(1);
       try {
-        workers.run(count, body);
+        workers.run(count, (worker, i) -> {
+          long image = (long) i * images;
+          pass[worker][i == count - 1 && lastImages != images ? 1 : 0]
+              .run(a + image * firstPerImage * Float.BYTES, w, c + image * thirdPerImage * Float.BYTES);
+        });
       } finally {
         HostKernels.setCallingThreadOpenMpThreads(before);
       }
@@ -401,7 +358,7 @@ final class DnnlConvolution implements CpuConvolution {
     }
   }
 
-  /** Whether the passes run in pieces of the batch on the workers. */
+  /** Whether forward and backward data run in pieces of the batch on the workers. */
   boolean runsInPieces() {
     return pieces != null;
   }
@@ -417,7 +374,7 @@ final class DnnlConvolution implements CpuConvolution {
     return switch (pass) {
       case FORWARD -> forward.scratchBytes();
       case BACKWARD_DATA -> backwardData.scratchBytes();
-      case BACKWARD_FILTER -> pieces != null ? new long[] {pieces.sliceBytes()} : backwardWeights.scratchBytes();
+      case BACKWARD_FILTER -> backwardWeights.scratchBytes();
     };
   }
 
@@ -438,8 +395,7 @@ final class DnnlConvolution implements CpuConvolution {
   @Override
   public void backwardFilter(DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dw) {
     checkBuffers(x, dw, dy);
-    if (pieces != null) pieces.backwardWeights(x, dy, dw);
-    else backwardWeights.run(x, dy, dw);
+    backwardWeights.run(x, dy, dw);
   }
 
   @Override

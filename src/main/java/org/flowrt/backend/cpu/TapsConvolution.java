@@ -66,7 +66,7 @@ final class TapsConvolution implements CpuConvolution {
     this.shape = s;
     this.side = side;
     this.taps = s.kernelSize() * s.kernelSize();
-    pointwise = new DnnlConvolution(be, dnnl, pool, workers, side == Side.OUTPUT
+    pointwise = new DnnlConvolution(dnnl, pool, workers, side == Side.OUTPUT
         ? new ConvShape(s.batch(), s.inChannels(), s.height(), s.width(), s.outChannels() * taps, 1)
         : new ConvShape(s.batch(), s.inChannels() * taps, s.height(), s.width(), s.outChannels(), 1));
   }

@@ -34,7 +34,7 @@ class TapsConvolutionTest {
   }
 
   /**
-   * Which convolutions run their three passes in pieces of the batch on the workers: about
+   * Which convolutions run forward and backward data in pieces of the batch on the workers: about
    * four pieces a worker, at least 16 MFLOP a piece, at least two pieces. ConvSuite's last two shapes
    * are 3 + 3 and 2 + 2 + 1 images (checked against the float64 reference there).
    */
