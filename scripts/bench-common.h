@@ -1,5 +1,6 @@
 // bench-common.h — what the host benchmark programs in scripts/ share (bench-host-kernels.cpp,
-// bench-roofline.cpp): seeded normal inputs and the median time of repeated calls.
+// bench-roofline.cpp, bench-gemm-layouts.cpp): seeded normal inputs and the median time of repeated
+// calls.
 #pragma once
 
 #include <algorithm>
