@@ -46,8 +46,7 @@ int main() {
     double fwd[3] = {
         median_ms(11, [&] { for (int n = 0; n < N; n++) gemm('N', 'N', s.M, s.HW, s.K, W.data(), s.K, x_n(n), s.HW, 0.f, y_n(n), s.HW); }),
         median_ms(11, [&] {
-          int outer = omp_get_max_threads();
-#pragma omp parallel for num_threads(outer) schedule(dynamic)
+#pragma omp parallel for num_threads(threads) schedule(dynamic)
           for (int n = 0; n < N; n++) gemm('N', 'N', s.M, s.HW, s.K, W.data(), s.K, x_n(n), s.HW, 0.f, y_n(n), s.HW);
         }),
         median_ms(11, [&] { gemm('N', 'N', s.M, cols, s.K, W.data(), s.K, X.data(), cols, 0.f, Y.data(), cols); })};

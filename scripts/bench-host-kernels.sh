@@ -7,23 +7,23 @@
 # compares a kernel whose launch did not change (its line is then meaningful for both revisions).
 # Usage: scripts/bench-host-kernels.sh [REVISION [BENCH_REVISION]]   (2 OpenMP threads unless OMP_NUM_THREADS is set)
 set -euo pipefail
+shopt -s inherit_errexit  # a failed extraction inside $(sources …) stops the script
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-# Extracts cuda/, src/main/native/ and the benchmark's sources of revision $1 ('.' or empty: the checkout) to $2.
+# The directory holding revision $1's cuda/, src/main/native/ and benchmark sources: this checkout
+# for '.' or nothing, else the revision's files extracted under $work.
 sources() {
-  if [ -z "$1" ] || [ "$1" = . ]; then
-    mkdir -p "$2" && cp -r "$root/cuda" "$2/" && mkdir -p "$2/src/main" "$2/scripts" && cp -r "$root/src/main/native" "$2/src/main/" \
-      && cp "$root/scripts/bench-host-kernels.cpp" "$root/scripts/bench-common.h" "$2/scripts/"
-  else
-    mkdir -p "$2" && git -C "$root" archive "$1" cuda src/main/native scripts/bench-host-kernels.cpp scripts/bench-common.h | tar -x -C "$2"
-  fi
+  if [ -z "$1" ] || [ "$1" = . ]; then echo "$root"; return; fi
+  mkdir -p "$work/rev/$1"
+  git -C "$root" archive "$1" cuda src/main/native scripts/bench-host-kernels.cpp scripts/bench-common.h | tar -x -C "$work/rev/$1"
+  echo "$work/rev/$1"
 }
-sources "${1:-}" "$work/kernels"
-sources "${2:-${1:-}}" "$work/bench"
-g++ -std=c++17 -O3 -fopenmp -march=x86-64 -I "$work/kernels/cuda" -I "$work/kernels/src/main/native" -I "$work/bench/scripts" \
-  "$work/bench/scripts/bench-host-kernels.cpp" -o "$work/bench/run"
+kernels=$(sources "${1:-}")
+bench=$(sources "${2:-${1:-}}")
+g++ -std=c++17 -O3 -fopenmp -march=x86-64 -I "$kernels/cuda" -I "$kernels/src/main/native" -I "$bench/scripts" \
+  "$bench/scripts/bench-host-kernels.cpp" -o "$work/run"
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2} OMP_WAIT_POLICY=${OMP_WAIT_POLICY-PASSIVE}
 echo "| kernel (${1:-working tree}) | ms, median of 21, $OMP_NUM_THREADS threads |"
 echo "| --- | --- |"
-"$work/bench/run"
+"$work/run"

@@ -1,19 +1,12 @@
 #!/usr/bin/env bash
 # The machine's FMA peak and memory bandwidth beside config A's coupling-network forward, whole batch
 # against depth-first pieces (scripts/bench-roofline.cpp; docs/benchmarks.md, "Fifth round"). Builds
-# against the oneDNN that flowrt's Maven build resolves (headers and library from its jar) and this
-# checkout's kernels. Usage: scripts/bench-roofline.sh   (2 threads unless OMP_NUM_THREADS is set)
+# against the oneDNN that flowrt's Maven build resolves and this checkout's kernels
+# (scripts/build-dnnl-bench.sh). Usage: scripts/bench-roofline.sh   (2 threads unless OMP_NUM_THREADS is set)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cd "$root"
-mvn -q -B dependency:build-classpath -Dmdep.outputFile="$work/classpath.txt" >/dev/null
-jar=$(tr ':' '\n' < "$work/classpath.txt" | grep -E '/dnnl-[^/]*-linux-x86_64\.jar$' | head -1)
-[ -n "$jar" ] || { echo "bench-roofline.sh: no oneDNN linux-x86_64 jar on flowrt's classpath" >&2; exit 1; }
-unzip -q "$jar" 'org/bytedeco/dnnl/linux-x86_64/*' -d "$work/dnnl"
-dnnl=$work/dnnl/org/bytedeco/dnnl/linux-x86_64
-g++ -std=c++17 -O3 -fopenmp -march=x86-64 -I cuda -I src/main/native -I "$dnnl/include" \
-  scripts/bench-roofline.cpp -o "$work/bench" -L"$dnnl" -l:libdnnl.so.3 -Wl,-rpath,"$dnnl"
+"$root/scripts/build-dnnl-bench.sh" "$root/scripts/bench-roofline.cpp" "$work"
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2} OMP_WAIT_POLICY=${OMP_WAIT_POLICY-PASSIVE}
 "$work/bench"
