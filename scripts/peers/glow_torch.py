@@ -185,7 +185,7 @@ class Glow(nn.Module):
 
     def forward(self, x):
         n = x.shape[0]
-        logp = torch.full((n,), -x[0].numel() * math.log(256.0))
+        logp = torch.full((n,), -x[0].numel() * math.log(256.0), device=x.device)
         z = squeeze(x)
         for i, level in enumerate(self.levels):
             for actnorm, invconv, coupling in level:
@@ -198,13 +198,13 @@ class Glow(nn.Module):
                 h = self.priors[i](z1)
                 logp = logp + gaussian_logp(z2, h[:, 0::2], h[:, 1::2])
                 z = squeeze(z1)
-        h = self.top(torch.zeros(n, 2 * self.top_c, self.top_hw, self.top_hw))
+        h = self.top(torch.zeros(n, 2 * self.top_c, self.top_hw, self.top_hw, device=x.device))
         logp = logp + gaussian_logp(z, h[:, :self.top_c], h[:, self.top_c:])
         return logp
 
     @torch.no_grad()
     def sample(self, n, temperature):
-        h = self.top(torch.zeros(n, 2 * self.top_c, self.top_hw, self.top_hw))
+        h = self.top(torch.zeros(n, 2 * self.top_c, self.top_hw, self.top_hw, device=self.top.weight.device))
         z = h[:, :self.top_c] + torch.exp(h[:, self.top_c:]) * temperature * torch.randn_like(h[:, :self.top_c])
         for i in reversed(range(len(self.levels))):
             if i < len(self.levels) - 1:
@@ -245,8 +245,14 @@ def main():
     a.add_argument("--lr", type=float, default=1e-3)
     a.add_argument("--temperature", type=float, default=0.7)
     a.add_argument("--threads", type=int, default=2)
+    a.add_argument("--device", default="cpu", help="cpu or cuda (cuDNN benchmark mode on)")
+    a.add_argument("--compile", action="store_true", help="torch.compile the training forward and the sampler")
     args = a.parse_args()
     torch.set_num_threads(args.threads)
+    device = torch.device(args.device)
+    gpu = device.type == "cuda"
+    if gpu:
+        torch.backends.cudnn.benchmark = True
     torch.manual_seed(1)
     np.random.seed(1)
     world = int(os.environ.get("WORLD_SIZE", os.environ.get("OMPI_COMM_WORLD_SIZE", "1")))
@@ -259,16 +265,20 @@ def main():
 
     def batch():
         px = rng.integers(0, 256, size=(args.batch, args.channels, args.image_size, args.image_size))
-        return torch.tensor((px + rng.random(px.shape)) / 256.0 - 0.5, dtype=torch.float32)
+        return torch.tensor((px + rng.random(px.shape)) / 256.0 - 0.5, dtype=torch.float32).to(device)
 
     d = args.channels * args.image_size ** 2
     model = Glow(args.channels, args.image_size, args.levels, args.steps, args.width, args.permutation == "invconv-lu")
+    model.to(device)
     with torch.no_grad():
         model(batch())  # data-dependent actnorm init (each rank its own; DDP then copies rank 0's)
     parameters = sum(p.numel() for p in model.parameters())
-    sampler = model
+    sample = model.sample
     if world > 1:
         model = nn.parallel.DistributedDataParallel(model)
+    if args.compile:  # after the actnorm init, whose flag would otherwise be traced twice
+        model, sample = torch.compile(model), torch.compile(sample)
+    synchronize = torch.cuda.synchronize if gpu else (lambda: None)
     opt = torch.optim.Adamax(model.parameters(), lr=args.lr, betas=(0.9, 0.999))
 
     def step():
@@ -281,7 +291,13 @@ def main():
     first_loss = step() if args.warmup_steps > 0 else float("nan")
     for _ in range(args.warmup_steps - 1):
         step()
-    train, sample, last_loss = [], [], float("nan")
+    if gpu:
+        torch.cuda.reset_peak_memory_stats()
+    sampler_warmup_s = time.perf_counter()
+    sample(args.batch, args.temperature)  # warm-up (and compilation) of the sampler, untimed
+    synchronize()
+    sampler_warmup_s = time.perf_counter() - sampler_warmup_s
+    train, samples, last_loss = [], [], float("nan")
     for p in range(args.passes):
         if world > 1:
             dist.barrier()
@@ -290,15 +306,18 @@ def main():
             last_loss = step()
         train.append(args.steps_per_pass * args.batch * world / (time.perf_counter() - t0))
         s0 = time.perf_counter()
-        sampler.sample(args.batch, args.temperature)
-        sample.append(args.batch / (time.perf_counter() - s0))
+        sample(args.batch, args.temperature)
+        synchronize()
+        samples.append(args.batch / (time.perf_counter() - s0))
     if rank != 0:
         return
     print(json.dumps({
         "system": "pytorch " + torch.__version__, "threads": torch.get_num_threads(), "ranks": world,
         "parameters": parameters, "first_train_bpd": first_loss, "last_train_bpd": last_loss,
         "train_images_per_s": statistics.median(train), "train_images_per_s_passes": train,
-        "sample_images_per_s": statistics.median(sample),
+        "sample_images_per_s": statistics.median(samples),
+        "device": torch.cuda.get_device_name() if gpu else "cpu", "compiled": args.compile, "sampler_warmup_s": sampler_warmup_s,
+        "peak_device_bytes": torch.cuda.max_memory_allocated() if gpu else None,
         "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
 
 
