@@ -34,11 +34,14 @@ IFS=: read -r -a jars < target/classpath.txt || true  # no trailing newline
 for jar in "${jars[@]}"; do
   name=$(basename "$jar")
   case "$name" in
-    cuda-*-linux-x86_64.jar)
-      # Keep only the JNI libraries the CUDA backend loads.
+    *-linux-x86_64.jar)
+      # Native jars are stored uncompressed (zip -0) so that xz compresses the libraries themselves:
+      # the tarball shrinks by ~10 MB (oneDNN's jar: 26.7 MB deflated, ~16 MB under xz). Of the CUDA
+      # presets' libraries, keep only the JNI libraries the CUDA backend loads.
       tmp=$(mktemp -d)
-      (cd "$tmp" && unzip -q "$jar" && find . -name 'libjni*.so' | grep -vE "/($cuda_jni_kept)\$" | xargs rm -f &&
-        zip -q -r "$root/$stage/lib/$name" .)
+      (cd "$tmp" && unzip -q "$jar" &&
+        if [[ $name == cuda-* ]]; then find . -name 'libjni*.so' | grep -vE "/($cuda_jni_kept)\$" | xargs rm -f; fi &&
+        zip -q -0 -r "$root/$stage/lib/$name" .)
       rm -rf "$tmp" ;;
     *) cp "$jar" "$stage/lib/" ;;
   esac

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # flowrt against the PyTorch port (scripts/peers/glow_torch.py) on one GPU, side by side on one
 # protocol: random 8-bit images made on the host and copied to the GPU each step, Adamax at a
-# constant lr of 1e-4, 2 untimed warm-up steps, the median of 5 timed passes of 10 steps, then a
+# constant lr of 1e-4, 2 untimed warm-up steps, the median of 5 timed passes of 20 steps, then a
 # sample of one batch per pass (T = 0.7). flowrt runs from the JDK-free distribution, reversible and
 # stored-activation backward; PyTorch eager and torch.compile, cuDNN benchmark mode on, autograd
 # (stored activations). Runs alternate between the systems, one configuration per process.
@@ -19,7 +19,7 @@ tar -C "$work" -xJf "${DIST:-$root/target/flowrt-dist.tar.xz}" || exit 2
 flowrt="$work/flowrt/bin/flowrt"
 libs=$(python3 -c 'import site,glob;print(":".join(sorted({p for s in site.getsitepackages() for p in glob.glob(s+"/nvidia/*/lib")})))')
 export LD_LIBRARY_PATH="${libs:+$libs:}${LD_LIBRARY_PATH:-}"
-protocol=(--lr 1e-4 --warmup-steps 2 --passes 5 --steps-per-pass 10)
+protocol=(--lr 1e-4 --warmup-steps 2 --passes 5 --steps-per-pass 20)
 model_options() {
   case $1 in
     readme) echo --channels 1 --image-size 32 --levels 3 --steps 8 --width 128 --batch 64 --permutation invconv-lu ;;

@@ -2,7 +2,6 @@ package org.flowrt.io;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
-import java.awt.Font;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
@@ -70,15 +69,14 @@ public final class Pictures {
     double span = Math.max(hi - lo, 1e-6);
     g.setColor(Color.GRAY);
     g.drawRect(left, top, width - left - right, height - top - bottom);
-    g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
     for (int i = 0; i <= 5; i++) {
       double v = lo + span * i / 5;
       int y = (int) (height - bottom - (height - top - bottom) * i / 5.0);
-      g.drawString(String.format("%.3f", v), 8, y + 4);
-      g.drawString(String.format("%.0f", maxStep * i / 5), left + (width - left - right) * i / 5 - 10, height - bottom + 18);
+      Labels.draw(g, String.format("%.3f", v), 8, y + 4, 12);
+      Labels.draw(g, String.format("%.0f", maxStep * i / 5), left + (width - left - right) * i / 5 - 10, height - bottom + 18, 12);
     }
-    g.drawString("step", width / 2, height - 12);
-    g.drawString("bits per dimension (blue: train, red: test)", left, 18);
+    Labels.draw(g, "step", width / 2, height - 12, 12);
+    Labels.draw(g, "bits per dimension (blue: train, red: test)", left, 18, 12);
     g.setStroke(new BasicStroke(1.2f));
     g.setColor(new Color(30, 90, 200));
     int px = -1, py = -1;

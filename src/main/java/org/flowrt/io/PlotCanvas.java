@@ -2,7 +2,6 @@ package org.flowrt.io;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
-import java.awt.Font;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
@@ -50,8 +49,7 @@ public final class PlotCanvas {
 
   public void title(int panel, String text) {
     g.setColor(Color.BLACK);
-    g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-    g.drawString(text, panel * size + 6, 17);
+    Labels.draw(g, text, panel * size + 6, 17, 13);
   }
 
   /** A heat map of values[j·size + i] (row j from the top), normalized to its maximum. */

@@ -159,8 +159,16 @@ public abstract class GlowSuite {
     long rev4 = trainingStepPeak(4, BackwardMode.REVERSIBLE), rev32 = trainingStepPeak(32, BackwardMode.REVERSIBLE);
     long st4 = trainingStepPeak(4, BackwardMode.STORED), st32 = trainingStepPeak(32, BackwardMode.STORED);
     assertTrue(rev32 <= 1.25 * rev4, "reversible peak activation bytes K=4: " + rev4 + ", K=32: " + rev32);
-    assertTrue(st32 > 3 * st4, "stored peak activation bytes K=4: " + st4 + ", K=32: " + st32 + " should grow with depth");
-    assertTrue(st32 > 3 * rev32, "stored mode K=32 (" + st32 + ") should need far more than reversible (" + rev32 + ")");
+    // Growth, not ratios: a backend's depth-independent scratch (cuDNN's workspace on an H100) is in
+    // both peaks and once made stored K=32 / K=4 = 2.97 while it grew by 6 MB. The stored mode keeps at
+    // least the input of each of the 28 extra steps per level (level l holds D / 2^l values).
+    GlowConfig cfg = GlowConfig.defaults(1, 16, 16, 2, 4);
+    long stepInputs = 28L * 16 * Float.BYTES * (cfg.dimensions() + cfg.dimensions() / 2);
+    long storedGrowth = st32 - st4, reversibleGrowth = rev32 - rev4;
+    assertTrue(storedGrowth >= stepInputs, "stored peak activation bytes K=4: " + st4 + ", K=32: " + st32
+        + " should grow by at least the 28 extra steps' inputs per level (" + stepInputs + ")");
+    assertTrue(storedGrowth > 8 * Math.max(reversibleGrowth, 0), "stored mode grew by " + storedGrowth
+        + " from K=4 to K=32, reversible by " + reversibleGrowth + ": reversible should stay nearly flat");
   }
 
   @Test
