@@ -73,7 +73,7 @@ if command -v compute-sanitizer > /dev/null; then
   step sanitizer-memcheck 150 compute-sanitizer --tool memcheck --error-exitcode 3 --target-processes all \
     "$dist/bin/flowrt" bench-one --backend cuda "${readme_model[@]}" --batch 8 --warmup-steps 1 --passes 1 \
     --steps-per-pass 2 --out "$out/sanitizer-memcheck.json"
-  step sanitizer-racecheck 240 compute-sanitizer --tool racecheck --error-exitcode 3 --target-processes all \
+  step sanitizer-racecheck 120 compute-sanitizer --tool racecheck --error-exitcode 3 --target-processes all \
     --kernel-regex "kns=^($ours)\$" "$dist/bin/flowrt" bench-one --backend cuda "${readme_model[@]}" --batch 8 \
     --warmup-steps 1 --passes 1 --steps-per-pass 1 --out "$out/sanitizer-racecheck.json"
 fi
