@@ -5,7 +5,9 @@
 //                          beside the other blocks' pixels.
 //   invconv_backward_data  dx = Wᵀ·dy (same loop, transposed weight; no determinant).
 //   invconv_invert         W⁻¹ by Gauss–Jordan in float64 (one block): the inverse pass runs
-//                          invconv_forward with W⁻¹, whose log|det| is −log|det W|.
+//                          invconv_forward with W⁻¹, whose log|det| is −log|det W|. Both
+//                          eliminations pivot and update with the whole block (block_pivot,
+//                          block_eliminate).
 //   channel_gram           partial sums of G[c,k] = Σ_{n,p} a[n,c,p]·b[n,k,p] (grid: C² pairs × chunks).
 //   invconv_weight_grad    dW = G + HW·Σ_n dlogdet[n]·W⁻ᵀ.
 //   invconv_lu_compose     W = P·L·(U + diag(sign·exp(log_s))) and its backward.
@@ -57,32 +59,92 @@ FLOWRT_DEVICE void mix_channels(const float* x, const float* w, int transpose, i
   }
 }
 
+// Partial pivoting for column j of the rows [j, C) of a (row-major, `stride` doubles a row): the row
+// whose entry in column j has the largest magnitude, the first such row on ties (as the serial
+// scan it replaces, and LAPACK's getrf), is swapped into row j (`width` entries of each row). Every
+// thread of the block takes part: on an H100 the serial scan on thread 0 made a 384-channel
+// inverse cost tens of milliseconds (docs/benchmarks.md). A NaN never wins; a column of NaNs keeps
+// row j.
+FLOWRT_DEVICE void block_pivot(double* a, long long stride, int C, int j, long long width) {
+  __shared__ double best_abs[FLOWRT_MAX_BLOCK];
+  __shared__ int best_row[FLOWRT_MAX_BLOCK];
+  double mine = -1.0;
+  int row = C;
+  IndexRange r = block_range(C - j);
+  for (long long t = r.begin; t < r.end; t += r.step) {  // ascending rows: a thread keeps its first maximum
+    double v = fabs(a[(j + t) * stride + j]);
+    if (v > mine) {
+      mine = v;
+      row = (int)(j + t);
+    }
+  }
+  best_abs[threadIdx.x] = mine;
+  best_row[threadIdx.x] = row;
+  __syncthreads();
+  for (unsigned int half = blockDim.x / 2; half > 0; half >>= 1) {
+    if (threadIdx.x < half) {
+      double other = best_abs[threadIdx.x + half];
+      int other_row = best_row[threadIdx.x + half];
+      if (other > best_abs[threadIdx.x] || (other == best_abs[threadIdx.x] && other_row < best_row[threadIdx.x])) {
+        best_abs[threadIdx.x] = other;
+        best_row[threadIdx.x] = other_row;
+      }
+    }
+    __syncthreads();
+  }
+  int best = best_row[0] < C ? best_row[0] : j;
+  __syncthreads();  // everyone has read best_row[0] before a later call writes it
+  if (best != j) {
+    IndexRange rs = block_range(width);
+    for (long long k = rs.begin; k < rs.end; k += rs.step) {
+      double t = a[(long long)j * stride + k];
+      a[(long long)j * stride + k] = a[(long long)best * stride + k];
+      a[(long long)best * stride + k] = t;
+    }
+  }
+  __syncthreads();
+}
+
+// Elimination with pivot row j: a[i,k] −= (a[i,j] / divisor)·a[j,k] for the rows [row_begin, C)
+// other than j and the columns (j, col_end). Column j itself is left alone, so the factors stay
+// readable while other threads update their rows (no later step reads it). On the GPU the block's
+// threads share the (row, column) pairs with the column fastest: coalesced, and every thread busy
+// however few rows remain. The host's one thread walks rows then columns (the inner loop
+// vectorizes). Each entry gets the same single update either way.
+FLOWRT_DEVICE void block_eliminate(double* a, long long stride, int C, int j, int row_begin, long long col_end,
+                                   double divisor) {
+  long long cols = col_end - (j + 1);
+  if (cols <= 0) return;
+  const double* pivot_row = a + (long long)j * stride;
+#if defined(__CUDACC__) || defined(FLOWRT_FIBERS)
+  IndexRange r = block_range((long long)(C - row_begin) * cols);
+  for (long long e = r.begin; e < r.end; e += r.step) {
+    long long i = row_begin + e / cols, k = j + 1 + e % cols;
+    if (i == j) continue;
+    double f = a[i * stride + j] / divisor;
+    a[i * stride + k] -= f * pivot_row[k];
+  }
+#else
+  for (long long i = row_begin; i < C; i++) {
+    if (i == j) continue;
+    double f = a[i * stride + j] / divisor;
+    if (f == 0.0) continue;
+    double* row = a + i * stride;
+    for (long long k = j + 1; k < col_end; k++) row[k] -= f * pivot_row[k];
+  }
+#endif
+  __syncthreads();
+}
+
 // log|det A| of the C×C matrix in a (row-major, float64, overwritten by its LU factors), computed by
 // the calling block. Returns the value to every thread of the block.
 FLOWRT_DEVICE double block_log_abs_det(double* a, int C) {
   double log_abs = 0.0;
   for (int j = 0; j < C; j++) {
-    if (threadIdx.x == 0) {
-      int best = j;
-      for (int i = j + 1; i < C; i++)
-        if (fabs(a[(long long)i * C + j]) > fabs(a[(long long)best * C + j])) best = i;
-      if (best != j)
-        for (int k = 0; k < C; k++) {
-          double t = a[(long long)j * C + k];
-          a[(long long)j * C + k] = a[(long long)best * C + k];
-          a[(long long)best * C + k] = t;
-        }
-    }
-    __syncthreads();
+    block_pivot(a, C, C, j, C);
     double pivot = a[(long long)j * C + j];
     log_abs += log(fabs(pivot));
-    IndexRange r = block_range(C - j - 1);
-    for (long long t = r.begin; t < r.end; t += r.step) {
-      long long i = j + 1 + t;
-      double f = a[i * C + j] / pivot;
-      for (int k = j + 1; k < C; k++) a[i * C + k] -= f * a[(long long)j * C + k];
-    }
-    __syncthreads();
+    block_eliminate(a, C, C, j, j + 1, C, pivot);
   }
   return log_abs;
 }
@@ -107,7 +169,8 @@ extern "C" __global__ void invconv_backward_data(const float* dy, const float* w
 }
 FLOWRT_HOST_KERNEL(invconv_backward_data)
 
-// One block. scratch: 2·C·C doubles holding [W | I], reduced to [I | W⁻¹].
+// One block. scratch: 2·C·C doubles holding [W | I]; its right half is reduced to W⁻¹ (the left half's
+// finished columns are not cleared: nothing reads them again).
 extern "C" __global__ void invconv_invert(const float* w, int C, double* scratch, float* w_inv) {
   int C2 = 2 * C;
   IndexRange r0 = block_range((long long)C * C2);
@@ -117,28 +180,13 @@ extern "C" __global__ void invconv_invert(const float* w, int C, double* scratch
   }
   __syncthreads();
   for (int j = 0; j < C; j++) {
-    if (threadIdx.x == 0) {
-      int best = j;
-      for (int i = j + 1; i < C; i++)
-        if (fabs(scratch[(long long)i * C2 + j]) > fabs(scratch[(long long)best * C2 + j])) best = i;
-      if (best != j)
-        for (int k = 0; k < C2; k++) {
-          double t = scratch[(long long)j * C2 + k];
-          scratch[(long long)j * C2 + k] = scratch[(long long)best * C2 + k];
-          scratch[(long long)best * C2 + k] = t;
-        }
-      double pivot = scratch[(long long)j * C2 + j];
-      for (int k = 0; k < C2; k++) scratch[(long long)j * C2 + k] /= pivot;
-    }
+    block_pivot(scratch, C2, C, j, C2);
+    double pivot = scratch[(long long)j * C2 + j];
+    __syncthreads();  // every thread holds the pivot before row j is divided
+    IndexRange rn = block_range(C2 - (j + 1));
+    for (long long t = rn.begin; t < rn.end; t += rn.step) scratch[(long long)j * C2 + j + 1 + t] /= pivot;
     __syncthreads();
-    IndexRange r = block_range(C);
-    for (long long i = r.begin; i < r.end; i += r.step) {
-      if (i == j) continue;
-      double f = scratch[i * C2 + j];
-      if (f != 0.0)
-        for (int k = j; k < C2; k++) scratch[i * C2 + k] -= f * scratch[(long long)j * C2 + k];
-    }
-    __syncthreads();
+    block_eliminate(scratch, C2, C, j, 0, C2, 1.0);
   }
   IndexRange r1 = block_range((long long)C * C);
   for (long long e = r1.begin; e < r1.end; e += r1.step) {
