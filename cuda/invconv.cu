@@ -20,18 +20,28 @@
 // broadcast once per 8 pixels and the channel loops run on vectors. Measured (2 threads) for 12
 // channels at 16×16, batch 16: 0.30 ms a call one pixel at a time, 0.06 ms in runs of 8; for 48
 // channels at 4×4: 0.31 → 0.05 ms. Each output sums its C products in the same order either way.
+// Output channels per work item (MIX_GROUP): on the GPU a group of up to 16 for one pixel, so that a
+// layer of many channels and few pixels still fills the GPU. At the top level of a 256×256 model
+// (L = 6: 384 channels, 8 images of 4×4 pixels) one thread per pixel made 128 threads of 147k
+// multiply-adds each; with the determinant, invconv_forward took 598 ms of a 3.2 s training step on
+// an H100 (docs/benchmarks.md). InvConvOps.MIX_GROUP sizes the grid to match. The host takes every
+// channel in one group.
 #if defined(__CUDACC__) || defined(FLOWRT_FIBERS)
 #define MIX_TILE 1
+#define MIX_GROUP 16
 #else
 #define MIX_TILE 8
+#define MIX_GROUP (1 << 30)
 #endif
 
-// y[n,c,p] = Σ_k W[c,k]·x[n,k,p] (transpose: W[k,c]) for `len` ≤ MIX_TILE pixels from p of image n.
-// Full tiles take the constant-length path, so its loops unroll into vector operations.
+// y[n,c,p] = Σ_k W[c,k]·x[n,k,p] (transpose: W[k,c]) for the channels [c_begin, c_end) and `len` ≤
+// MIX_TILE pixels from p of image n. Full tiles take the constant-length path, so its loops unroll
+// into vector operations.
 template <int Len>
-FLOWRT_DEVICE void mix_tile(const float* xp, const float* w, int transpose, int C, long long HW, int len, float* yp) {
+FLOWRT_DEVICE void mix_tile(const float* xp, const float* w, int transpose, int C, long long HW, int len, int c_begin,
+                            int c_end, float* yp) {
   int count = Len > 0 ? Len : len;
-  for (int c = 0; c < C; c++) {
+  for (int c = c_begin; c < c_end; c++) {
     float acc[MIX_TILE];
     for (int t = 0; t < MIX_TILE; t++) acc[t] = 0.f;
     for (int k = 0; k < C; k++) {
@@ -45,17 +55,20 @@ FLOWRT_DEVICE void mix_tile(const float* xp, const float* w, int transpose, int 
 }
 
 FLOWRT_DEVICE void mix_channels(const float* x, const float* w, int transpose, int N, int C, int HW, float* y) {
-  long long tiles_per_image = (HW + MIX_TILE - 1) / MIX_TILE;
-  IndexRange r = grid_range((long long)N * tiles_per_image);
-  for (long long q = r.begin; q < r.end; q += r.step) {
-    long long n = q / tiles_per_image, p = (q - n * tiles_per_image) * MIX_TILE;
+  long long tiles = (HW + MIX_TILE - 1) / MIX_TILE;
+  long long groups = (C + (long long)MIX_GROUP - 1) / MIX_GROUP;
+  IndexRange r = grid_range((long long)N * groups * tiles);
+  for (long long q = r.begin; q < r.end; q += r.step) {  // pixels fastest: neighbouring threads, neighbouring pixels
+    long long n = q / (groups * tiles), rest = q - n * groups * tiles;
+    long long g = rest / tiles, p = (rest - g * tiles) * MIX_TILE;
+    int c_begin = (int)(g * MIX_GROUP), c_end = C - c_begin < MIX_GROUP ? C : c_begin + MIX_GROUP;
     int len = HW - p < MIX_TILE ? (int)(HW - p) : MIX_TILE;
     const float* xp = x + n * C * HW + p;
     float* yp = y + n * C * HW + p;
     if (len == MIX_TILE)
-      mix_tile<MIX_TILE>(xp, w, transpose, C, HW, len, yp);
+      mix_tile<MIX_TILE>(xp, w, transpose, C, HW, len, c_begin, c_end, yp);
     else
-      mix_tile<0>(xp, w, transpose, C, HW, len, yp);
+      mix_tile<0>(xp, w, transpose, C, HW, len, c_begin, c_end, yp);
   }
 }
 

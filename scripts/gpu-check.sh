@@ -5,7 +5,8 @@
 #   environment.log  the library path and nvidia-smi
 #   info.log         `flowrt info` with the CUDA backend forced (names the GPU)
 #   gpu-tests.log    every GPU-tagged suite (CudaBackendTest, CudaShimTest skips) with FLOWRT_REQUIRE_GPU=1
-#   losses.log       with DATA=an IDX folder (Fashion-MNIST or a subset): the first 5 training steps
+#   losses.log       with DATA=an IDX folder (Fashion-MNIST, or a subset cut by scripts/idx-subset.py
+#                    to travel to a node without network): the first 5 training steps
 #                    of the README model on the CPU and on the GPU from the same seed, side by side
 #   sanitizer-*.log  compute-sanitizer memcheck and racecheck over a few training steps of the
 #                    README model, when compute-sanitizer is present

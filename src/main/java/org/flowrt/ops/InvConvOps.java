@@ -15,6 +15,20 @@ import org.flowrt.backend.Kernel;
 public final class InvConvOps {
   private InvConvOps() {}
 
+  /**
+   * Output channels per GPU work item of the 1×1 mix (MIX_GROUP in cuda/invconv.cu): the grid has a
+   * thread for each of the N·HW·⌈C/16⌉ items (an item is up to 16·C multiply-adds, too heavy to give a
+   * thread several), so many channels on few pixels still fill the GPU. The host build takes all
+   * channels per item; blocks beyond its items get empty ranges.
+   */
+  static final int MIX_GROUP = 16;
+
+  private static Grid mixGrid(Backend be, Nchw s) {
+    long items = (long) s.n() * s.hw() * ((s.c() + MIX_GROUP - 1) / MIX_GROUP);
+    long blocks = (items + be.threadsPerBlock() - 1) / be.threadsPerBlock();
+    return Grid.of((int) Math.max(1, Math.min(blocks, (long) be.parallelism() * 4)));
+  }
+
   private static void checkWeight(DeviceBuffer w, int c, String what) {
     w.require(DType.F32, (long) c * c, what + " (" + c + "×" + c + ")");
   }
@@ -26,7 +40,7 @@ public final class InvConvOps {
     checkWeight(w, s.c(), "1×1 conv weight");
     if (logdet != null) logdet.require(DType.F64, s.n(), "logdet");
     try (DeviceBuffer scratch = be.allocate(DType.F64, (long) s.c() * s.c())) {
-      be.launch(Kernel.INVCONV_FORWARD, be.elementwise((long) s.n() * s.hw()), be.args().ptr(x).ptr(w).i32(s.n())
+      be.launch(Kernel.INVCONV_FORWARD, mixGrid(be, s), be.args().ptr(x).ptr(w).i32(s.n())
           .i32(s.c()).i32(s.hw()).ptr(y).ptrOrNull(logdet).ptr(scratch));
     }
   }
@@ -50,7 +64,7 @@ public final class InvConvOps {
     dy.require(DType.F32, s.count(), "1×1 conv output gradient " + s);
     dx.require(DType.F32, s.count(), "1×1 conv input gradient " + s);
     checkWeight(w, s.c(), "1×1 conv weight");
-    be.launch(Kernel.INVCONV_BACKWARD_DATA, be.elementwise((long) s.n() * s.hw()), be.args().ptr(dy).ptr(w).i32(s.n())
+    be.launch(Kernel.INVCONV_BACKWARD_DATA, mixGrid(be, s), be.args().ptr(dy).ptr(w).i32(s.n())
         .i32(s.c()).i32(s.hw()).ptr(dx));
   }
 
