@@ -17,6 +17,10 @@ conv3x3 → actnorm → ReLU → conv1x1 → actnorm → ReLU → zeroconv3x3, w
 every 3×3 convolution; split priors by zeroconv of z1 (mean = h[:, 0::2], logs = h[:, 1::2]); a
 learned top prior (zeroconv of zeros; mean, logs = halves). Autograd keeps every activation (the
 stored mode): PyTorch has no reversible backward.
+
+On a GPU (--device cuda; scripts/peers/compare-torch-gpu.sh): cuDNN benchmark mode, PyTorch's default
+TF32 convolutions, optionally torch.compile (--compile) of the training forward and of the sampler;
+the sampler is warmed up (and compiled) untimed, and peak_device_bytes is torch.cuda.max_memory_allocated.
 """
 import argparse
 import json
