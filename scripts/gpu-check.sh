@@ -17,15 +17,10 @@
 set -uo pipefail
 out=${1:?usage: gpu-check.sh OUTDIR [DIST_TARBALL]}
 root=$(cd "$(dirname "$0")/.." && pwd)
-tarball=${2:-$root/target/flowrt-dist.tar.xz}
+DIST=${2:-${DIST:-}}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-tar -C "$work" -xJf "$tarball" || { echo "cannot unpack $tarball"; exit 2; }
-dist="$work/flowrt"
-libs=$(python3 -c 'import site,glob;print(":".join(sorted({p for s in site.getsitepackages() for p in glob.glob(s+"/nvidia/*/lib")})))' 2>/dev/null || true)
-export LD_LIBRARY_PATH="${libs:+$libs:}${LD_LIBRARY_PATH:-}"
+. "$root/scripts/gpu-dist.sh"
 echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH" | tee "$out/environment.log"
 nvidia-smi >> "$out/environment.log" 2>&1 || true
 status=0
@@ -41,12 +36,12 @@ step() { # NAME SECONDS COMMAND...: runs with a time limit, logs to OUTDIR/NAME.
 # The README model (README.md's first command) without its time budget.
 readme_model=(--channels 1 --levels 3 --steps 8 --width 128 --permutation invconv-lu)
 
-step info 60 env FLOWRT_BACKEND=cuda "$dist/bin/flowrt" info
+step info 60 env FLOWRT_BACKEND=cuda "$flowrt" info
 step gpu-tests 420 env FLOWRT_REQUIRE_GPU=1 "$dist/bin/flowrt-test" --select-class org.flowrt.CudaBackendTest \
   --select-class org.flowrt.backend.cuda.CudaShimTest
 if [ -n "${DATA:-}" ]; then
   for backend in cpu cuda; do
-    step "train-$backend" 180 "$dist/bin/flowrt" train --backend "$backend" --data "$DATA" "${readme_model[@]}" \
+    step "train-$backend" 180 "$flowrt" train --backend "$backend" --data "$DATA" "${readme_model[@]}" \
       --batch 64 --max-steps 5 --warmup-epochs 0.05 --seed 1 --eval-images 256 --out "$out/run-$backend"
   done
   # Step 1 differs only by the order of float32 sums (cuDNN's against oneDNN's): ~1e-6 relative.
@@ -70,13 +65,12 @@ if command -v compute-sanitizer > /dev/null; then
   # Training steps and a sample of the README model at batch 8: the sanitizers slow kernels down a
   # hundredfold. memcheck checks every kernel, cuDNN's too. racecheck checks flowrt's own kernels
   # (cuda/*.cu): over cuDNN's algorithm search as well it had not finished after 150 s on an H100.
-  ours=$(grep -ho '__global__ void [a-z_0-9]*' "$root"/cuda/*.cu | awk '{print $3}' | sort -u | paste -sd'|')
   step sanitizer-memcheck 150 compute-sanitizer --tool memcheck --error-exitcode 3 --target-processes all \
-    "$dist/bin/flowrt" bench-one --backend cuda "${readme_model[@]}" --batch 8 --warmup-steps 1 --passes 1 \
+    "$flowrt" bench-one --backend cuda "${readme_model[@]}" --batch 8 --warmup-steps 1 --passes 1 \
     --steps-per-pass 2 --out "$out/sanitizer-memcheck.json"
   step sanitizer-racecheck 120 compute-sanitizer --tool racecheck --error-exitcode 3 --target-processes all \
-    --kernel-regex "kns=^($ours)\$" "$dist/bin/flowrt" bench-one --backend cuda "${readme_model[@]}" --batch 8 \
+    --kernel-regex "kns=^($flowrt_kernels)\$" "$flowrt" bench-one --backend cuda "${readme_model[@]}" --batch 8 \
     --warmup-steps 1 --passes 1 --steps-per-pass 1 --out "$out/sanitizer-racecheck.json"
 fi
-step bench 180 "$dist/bin/flowrt" bench-one --backend cuda "${readme_model[@]}" --batch 64 --lr 1e-4 --out "$out/bench.json"
+step bench 180 "$flowrt" bench-one --backend cuda "${readme_model[@]}" --batch 64 --lr 1e-4 --out "$out/bench.json"
 exit $status

@@ -8,17 +8,12 @@
 # Also runs bench-one --op-times (every op synchronized and wall-timed, convolutions included) so
 # the custom kernels' share of a step can be set beside cuDNN's.
 # Writes OUTDIR/ncu.csv, OUTDIR/op-times.json; prints a markdown table.
-# Usage: scripts/gpu-kernel-profile.sh OUTDIR [bench-one model options]   (DIST as compare-torch-gpu.sh)
+# Usage: scripts/gpu-kernel-profile.sh OUTDIR [bench-one model options]   (DIST: scripts/gpu-dist.sh)
 set -uo pipefail
 out=${1:?usage: gpu-kernel-profile.sh OUTDIR [bench-one options]}; shift
 root=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$out"; out=$(cd "$out" && pwd)
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-tar -C "$work" -xJf "${DIST:-$root/target/flowrt-dist.tar.xz}" || exit 2
-flowrt="$work/flowrt/bin/flowrt"
-libs=$(python3 -c 'import site,glob;print(":".join(sorted({p for s in site.getsitepackages() for p in glob.glob(s+"/nvidia/*/lib")})))')
-export LD_LIBRARY_PATH="${libs:+$libs:}${LD_LIBRARY_PATH:-}"
-ours=$(grep -ho '__global__ void [a-z_0-9]*' "$root"/cuda/*.cu | awk '{print $3}' | sort -u | paste -sd'|')
+. "$root/scripts/gpu-dist.sh"
 python3 - > "$out/copy.txt" <<'PY'
 import torch
 x = torch.empty(1 << 30, dtype=torch.uint8, device="cuda"); y = torch.empty_like(x)
@@ -32,7 +27,7 @@ PY
 echo "device-to-device copy: $(cat "$out/copy.txt") GB/s (read + write)"
 "$flowrt" bench-one --backend cuda "$@" --warmup-steps 2 --passes 1 --steps-per-pass 5 --op-times --out "$out/op-times.json" > /dev/null 2> "$out/op-times.err" ||
   { echo "op-times run failed:"; tail -5 "$out/op-times.err"; }
-timeout 400 ncu --clock-control none --target-processes all --kernel-name-base function --kernel-name "regex:^($ours)\$" \
+timeout 400 ncu --clock-control none --target-processes all --kernel-name-base function --kernel-name "regex:^($flowrt_kernels)\$" \
   --metrics gpu__time_duration.sum,dram__bytes_read.sum,dram__bytes_write.sum --csv --print-units base \
   "$flowrt" bench-one --backend cuda "$@" --warmup-steps 1 --passes 1 --steps-per-pass 1 > "$out/ncu.csv" 2> "$out/ncu.err" ||
   { echo "ncu failed:"; tail -5 "$out/ncu.err"; }

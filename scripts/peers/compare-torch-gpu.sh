@@ -8,17 +8,13 @@
 # Peak device memory: flowrt's allocator peak, PyTorch's torch.cuda.max_memory_allocated.
 # Writes OUTDIR/compare.jsonl (one line per run, labelled) and prints a markdown table.
 # Usage: scripts/peers/compare-torch-gpu.sh OUTDIR [MODEL...]   models: readme cifar 256 (default all)
-#        environment: ROUNDS (default 1), COMPILE=0 skips torch.compile, DIST (default target/flowrt-dist.tar.xz)
+#        environment: ROUNDS (default 1), COMPILE=0 skips torch.compile, DIST (scripts/gpu-dist.sh)
 set -uo pipefail
 out=${1:?usage: compare-torch-gpu.sh OUTDIR [MODEL...]}; shift
 root=$(cd "$(dirname "$0")/../.." && pwd)
 models=("$@"); [ ${#models[@]} -gt 0 ] || models=(readme cifar 256)
 mkdir -p "$out"; out=$(cd "$out" && pwd)
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-tar -C "$work" -xJf "${DIST:-$root/target/flowrt-dist.tar.xz}" || exit 2
-flowrt="$work/flowrt/bin/flowrt"
-libs=$(python3 -c 'import site,glob;print(":".join(sorted({p for s in site.getsitepackages() for p in glob.glob(s+"/nvidia/*/lib")})))')
-export LD_LIBRARY_PATH="${libs:+$libs:}${LD_LIBRARY_PATH:-}"
+. "$root/scripts/gpu-dist.sh"
 protocol=(--lr 1e-4 --warmup-steps 2 --passes 5 --steps-per-pass 20)
 model_options() {
   case $1 in

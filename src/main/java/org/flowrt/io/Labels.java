@@ -17,12 +17,6 @@ public final class Labels {
 
   private Labels() {}
 
-  /** The drawing of one label: may fail when the runtime cannot draw text. */
-  @FunctionalInterface
-  interface TextDrawing {
-    void run();
-  }
-
   /** Draws text at (x, y) in a sans-serif font of the given size; false when text cannot be drawn. */
   public static boolean draw(Graphics2D g, String text, int x, int y, int size) {
     return attempt(() -> {
@@ -32,7 +26,7 @@ public final class Labels {
   }
 
   /** Runs a text drawing unless text already failed once; false (and one warning) when it fails. */
-  static boolean attempt(TextDrawing drawing) {
+  static boolean attempt(Runnable drawing) {
     if (unavailable) return false;
     try {
       drawing.run();

@@ -138,9 +138,16 @@ public abstract class GlowSuite {
     }
   }
 
+  /** The model whose training-step memory is compared across depths (1×16×16, L = 2, width 16), and its batch. */
+  private static final int PEAK_BATCH = 16;
+
+  private static GlowConfig peakModel(int steps) {
+    return GlowConfig.defaults(1, 16, 16, 2, steps).withWidth(16);
+  }
+
   private long trainingStepPeak(int steps, BackwardMode mode) {
-    GlowConfig cfg = GlowConfig.defaults(1, 16, 16, 2, steps).withWidth(16);
-    int n = 16;
+    GlowConfig cfg = peakModel(steps);
+    int n = PEAK_BATCH;
     try (DeviceBuffer x = images(cfg, n, 8); Glow g = new Glow(be, cfg, 9)) {
       g.initialize(x, n);
       be.synchronize();
@@ -162,8 +169,8 @@ public abstract class GlowSuite {
     // Growth, not ratios: a backend's depth-independent scratch (cuDNN's workspace on an H100) is in
     // both peaks and once made stored K=32 / K=4 = 2.97 while it grew by 6 MB. The stored mode keeps at
     // least the input of each of the 28 extra steps per level (level l holds D / 2^l values).
-    GlowConfig cfg = GlowConfig.defaults(1, 16, 16, 2, 4);
-    long stepInputs = 28L * 16 * Float.BYTES * (cfg.dimensions() + cfg.dimensions() / 2);
+    long d = peakModel(4).dimensions();
+    long stepInputs = 28L * PEAK_BATCH * Float.BYTES * (d + d / 2);
     long storedGrowth = st32 - st4, reversibleGrowth = rev32 - rev4;
     assertTrue(storedGrowth >= stepInputs, "stored peak activation bytes K=4: " + st4 + ", K=32: " + st32
         + " should grow by at least the 28 extra steps' inputs per level (" + stepInputs + ")");
