@@ -8,7 +8,9 @@
 # Peak device memory: flowrt's allocator peak, PyTorch's torch.cuda.max_memory_allocated.
 # Writes OUTDIR/compare.jsonl (one line per run, labelled) and prints a markdown table.
 # Usage: scripts/peers/compare-torch-gpu.sh OUTDIR [MODEL...]   models: readme cifar 256 (default all)
-#        environment: ROUNDS (default 1), COMPILE=0 skips torch.compile, DIST (scripts/gpu-dist.sh)
+#        environment: ROUNDS (default 1), COMPILE=0 skips torch.compile, STORED=0 skips flowrt stored,
+#        TF32=1 adds flowrt with --tf32 and PyTorch eager with --no-tf32 (the two conv maths swapped:
+#        PyTorch's default is TF32 tensor cores, flowrt's float32 FMA), DIST (scripts/gpu-dist.sh)
 set -uo pipefail
 out=${1:?usage: compare-torch-gpu.sh OUTDIR [MODEL...]}; shift
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -37,7 +39,11 @@ for model in "${models[@]}"; do
   for _ in $(seq "${ROUNDS:-1}"); do
     run "$model" flowrt-reversible "$flowrt" bench-one --backend cuda "${options[@]}" "${protocol[@]}"
     run "$model" torch-eager python3 "$root/scripts/peers/glow_torch.py" --device cuda "${options[@]}" "${protocol[@]}"
-    run "$model" flowrt-stored "$flowrt" bench-one --backend cuda --store-activations "${options[@]}" "${protocol[@]}"
+    [ "${STORED:-1}" = 0 ] || run "$model" flowrt-stored "$flowrt" bench-one --backend cuda --store-activations "${options[@]}" "${protocol[@]}"
+    if [ "${TF32:-0}" = 1 ]; then
+      run "$model" flowrt-reversible-tf32 "$flowrt" bench-one --backend cuda --tf32 "${options[@]}" "${protocol[@]}"
+      run "$model" torch-eager-fp32 python3 "$root/scripts/peers/glow_torch.py" --device cuda --no-tf32 "${options[@]}" "${protocol[@]}"
+    fi
     [ "${COMPILE:-1}" = 0 ] || run "$model" torch-compile python3 "$root/scripts/peers/glow_torch.py" --device cuda --compile "${options[@]}" "${protocol[@]}"
   done
 done

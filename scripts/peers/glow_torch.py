@@ -251,12 +251,16 @@ def main():
     a.add_argument("--threads", type=int, default=2)
     a.add_argument("--device", default="cpu", help="cpu or cuda (cuDNN benchmark mode on)")
     a.add_argument("--compile", action="store_true", help="torch.compile the training forward and the sampler")
+    a.add_argument("--no-tf32", action="store_true",
+                   help="cuda: float32 multiply-adds in cuDNN convolutions (flowrt's default) instead of PyTorch's "
+                        "default TF32 tensor cores")
     args = a.parse_args()
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     gpu = device.type == "cuda"
     if gpu:
         torch.backends.cudnn.benchmark = True
+        torch.backends.cudnn.allow_tf32 = not args.no_tf32
     torch.manual_seed(1)
     np.random.seed(1)
     world = int(os.environ.get("WORLD_SIZE", os.environ.get("OMPI_COMM_WORLD_SIZE", "1")))

@@ -32,6 +32,7 @@ enum : cudnnStatus_t {
 };
 enum { CUDNN_DATA_FLOAT = 0, CUDNN_TENSOR_NCHW = 0, CUDNN_CROSS_CORRELATION = 1 };
 enum { CUDNN_NON_DETERMINISTIC = 0, CUDNN_DETERMINISTIC = 1 };
+enum { CUDNN_DEFAULT_MATH = 0, CUDNN_TENSOR_OP_MATH = 1, CUDNN_FMA_MATH = 3 };
 
 // The layout of cuDNN 9's cudnnConvolution{Fwd,BwdData,BwdFilter}AlgoPerf_t (all three alike).
 struct AlgoPerf {
@@ -193,7 +194,8 @@ static size_t workspace_bytes(const Algorithm& a, const Geometry& g) {
 }
 
 template <size_t N>
-static cudnnStatus_t report(const Algorithm (&table)[N], const Geometry& g, int requested, int* returned, AlgoPerf* perf) {
+static cudnnStatus_t report(const Algorithm (&table)[N], const Geometry& g, int math, int requested, int* returned,
+                            AlgoPerf* perf) {
   if (returned == nullptr || perf == nullptr || requested <= 0) return CUDNN_STATUS_BAD_PARAM;
   int count = requested < (int)N ? requested : (int)N;
   for (int i = 0; i < count; i++) {
@@ -203,6 +205,9 @@ static cudnnStatus_t report(const Algorithm (&table)[N], const Geometry& g, int 
     perf[i].time = table[i].time;
     perf[i].memory = workspace_bytes(table[i], g);
     perf[i].determinism = table[i].deterministic ? CUDNN_DETERMINISTIC : CUDNN_NON_DETERMINISTIC;
+    // As on an Ampere or later GPU: where the descriptor permits TF32 (DEFAULT_MATH), the fastest
+    // algorithm is a tensor-core one; FMA_MATH keeps every algorithm on FMA.
+    perf[i].mathType = math == CUDNN_FMA_MATH ? CUDNN_FMA_MATH : i == 0 ? CUDNN_TENSOR_OP_MATH : CUDNN_DEFAULT_MATH;
   }
   *returned = count;
   return CUDNN_STATUS_SUCCESS;
@@ -213,7 +218,7 @@ SHIM_EXPORT cudnnStatus_t cudnnFindConvolutionForwardAlgorithm(Handle* h, Tensor
   Geometry g;
   if (h == nullptr || h->magic != MAGIC_HANDLE) return CUDNN_STATUS_BAD_PARAM;
   cudnnStatus_t s = geometry(x, w, c, y, &g);
-  return s != CUDNN_STATUS_SUCCESS ? s : report(FORWARD, g, requested, returned, perf);
+  return s != CUDNN_STATUS_SUCCESS ? s : report(FORWARD, g, c->math, requested, returned, perf);
 }
 
 SHIM_EXPORT cudnnStatus_t cudnnFindConvolutionBackwardDataAlgorithm(Handle* h, Filter* w, Tensor* dy, Conv* c, Tensor* dx,
@@ -221,7 +226,7 @@ SHIM_EXPORT cudnnStatus_t cudnnFindConvolutionBackwardDataAlgorithm(Handle* h, F
   Geometry g;
   if (h == nullptr || h->magic != MAGIC_HANDLE) return CUDNN_STATUS_BAD_PARAM;
   cudnnStatus_t s = geometry(dx, w, c, dy, &g);
-  return s != CUDNN_STATUS_SUCCESS ? s : report(BACKWARD_DATA, g, requested, returned, perf);
+  return s != CUDNN_STATUS_SUCCESS ? s : report(BACKWARD_DATA, g, c->math, requested, returned, perf);
 }
 
 SHIM_EXPORT cudnnStatus_t cudnnFindConvolutionBackwardFilterAlgorithm(Handle* h, Tensor* x, Tensor* dy, Conv* c, Filter* dw,
@@ -229,7 +234,7 @@ SHIM_EXPORT cudnnStatus_t cudnnFindConvolutionBackwardFilterAlgorithm(Handle* h,
   Geometry g;
   if (h == nullptr || h->magic != MAGIC_HANDLE) return CUDNN_STATUS_BAD_PARAM;
   cudnnStatus_t s = geometry(x, dw, c, dy, &g);
-  return s != CUDNN_STATUS_SUCCESS ? s : report(BACKWARD_FILTER, g, requested, returned, perf);
+  return s != CUDNN_STATUS_SUCCESS ? s : report(BACKWARD_FILTER, g, c->math, requested, returned, perf);
 }
 
 template <size_t N>

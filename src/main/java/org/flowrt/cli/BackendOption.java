@@ -5,9 +5,10 @@ import org.flowrt.backend.BackendKind;
 import org.flowrt.backend.BackendOptions;
 import org.flowrt.backend.Backends;
 import org.flowrt.backend.ConvAlgorithms;
+import org.flowrt.backend.ConvMath;
 import picocli.CommandLine.Option;
 
-/** --backend: auto (CUDA if usable, else CPU), cpu or cuda; --fastest-conv. */
+/** --backend: auto (CUDA if usable, else CPU), cpu or cuda; --fastest-conv; --tf32. */
 final class BackendOption {
   @Option(names = "--backend", description = "auto, cpu or cuda (default: $FLOWRT_BACKEND or auto)")
   String backend;
@@ -15,6 +16,10 @@ final class BackendOption {
   @Option(names = "--fastest-conv", description = "CUDA: use the fastest cuDNN algorithms even where they are not "
       + "deterministic (default: the fastest deterministic ones, so a run repeats bit for bit)")
   boolean fastestConv;
+
+  @Option(names = "--tf32", description = "CUDA: let cuDNN use TensorFloat-32 tensor cores for convolutions, as PyTorch "
+      + "does by default (faster on Ampere and later, about 1e-3 relative error; default: float32 multiply-adds)")
+  boolean tf32;
 
   Backend open() {
     return open(0);
@@ -24,6 +29,7 @@ final class BackendOption {
   Backend open(int localRank) {
     BackendOptions options = BackendOptions.defaults().withLocalRank(localRank);
     if (fastestConv) options = options.withConvAlgorithms(ConvAlgorithms.FASTEST);
+    if (tf32) options = options.withConvMath(ConvMath.TF32);
     if (backend == null || backend.equalsIgnoreCase("auto")) return Backends.open(options);
     return Backends.open(BackendKind.parse(backend), options);
   }

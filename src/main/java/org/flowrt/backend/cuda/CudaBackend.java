@@ -102,7 +102,8 @@ public final class CudaBackend implements Backend {
   @Override
   public String description() {
     return "CUDA device " + device + " (" + name + ", " + multiprocessors + " SMs, "
-        + options.convAlgorithms().name().toLowerCase(java.util.Locale.ROOT) + " convolutions"
+        + options.convAlgorithms().name().toLowerCase(java.util.Locale.ROOT) + " "
+        + options.convMath().name().toLowerCase(java.util.Locale.ROOT) + " convolutions"
         + (options.syncLaunches() ? ", launches synchronized" : "") + ")";
   }
 
@@ -252,7 +253,7 @@ public final class CudaBackend implements Backend {
   @Override
   public Convolution convolution(ConvShape shape) {
     checkOpen();
-    return convolutions.computeIfAbsent(shape, s -> new CudnnConvolution(this, cudnnHandle, pool, s, options.convAlgorithms()));
+    return convolutions.computeIfAbsent(shape, s -> new CudnnConvolution(this, cudnnHandle, pool, s, options));
   }
 
   /** The workspace each pass's chosen cuDNN algorithm takes from the pool (for the planner on a GPU). */

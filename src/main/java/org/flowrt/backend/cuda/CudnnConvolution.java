@@ -14,7 +14,9 @@ import org.bytedeco.cuda.cudnn.cudnnConvolutionFwdAlgoPerf_t;
 import org.bytedeco.cuda.cudnn.cudnnConvolutionStruct;
 import org.bytedeco.cuda.cudnn.cudnnFilterStruct;
 import org.bytedeco.cuda.cudnn.cudnnTensorStruct;
+import org.flowrt.backend.BackendOptions;
 import org.flowrt.backend.ConvAlgorithms;
+import org.flowrt.backend.ConvMath;
 import org.flowrt.backend.ConvScratch;
 import org.flowrt.backend.ConvShape;
 import org.flowrt.backend.Convolution;
@@ -25,9 +27,10 @@ import org.flowrt.backend.NativeAddress;
 
 /**
  * cuDNN plan for one convolution shape: descriptors and, for each pass, the algorithm chosen once
- * from cudnnFind*'s measurements (FP32 FMA math, so GPU results match the float64 reference as
- * closely as the CPU's). By default the fastest deterministic algorithm is chosen
- * ({@link ConvAlgorithms}). A pass's workspace is taken from the backend's caching pool for that
+ * from cudnnFind*'s measurements. By default FP32 FMA math, so GPU results match the float64
+ * reference as closely as the CPU's, and the fastest deterministic algorithm
+ * ({@link ConvAlgorithms}, {@link ConvMath}). With TF32 allowed each pass runs with the math type
+ * cudnnFind* measured its algorithm with (one pass may take tensor cores and another not). A pass's workspace is taken from the backend's caching pool for that
  * pass only and given back when the call is enqueued: the block stays cached for reuse, work on the
  * backend's one stream runs in order so a later user of the block cannot overtake this pass, and the
  * allocator's in-use bytes still return to their level after every pass (the suites' leak checks).
@@ -35,8 +38,11 @@ import org.flowrt.backend.NativeAddress;
 final class CudnnConvolution implements Convolution {
   private static final int CANDIDATES = 8;
 
-  /** One pass's choice: the algorithm, its workspace and whether it is deterministic. */
-  record Choice(int algorithm, long workspaceBytes, boolean deterministic) {}
+  /**
+   * One pass's choice: the algorithm, its workspace, whether it is deterministic, and the cuDNN math
+   * type it was measured with.
+   */
+  record Choice(int algorithm, long workspaceBytes, boolean deterministic, int mathType) {}
 
   private final CudaBackend backend;
   private final cudnnContext handle;
@@ -53,7 +59,7 @@ final class CudnnConvolution implements Convolution {
   private final Choice filter;
   private boolean closed;
 
-  CudnnConvolution(CudaBackend backend, cudnnContext handle, MemoryPool pool, ConvShape s, ConvAlgorithms policy) {
+  CudnnConvolution(CudaBackend backend, cudnnContext handle, MemoryPool pool, ConvShape s, BackendOptions options) {
     this.backend = backend;
     this.handle = handle;
     this.pool = pool;
@@ -71,7 +77,11 @@ final class CudnnConvolution implements Convolution {
         "cudnnSetFilter4dDescriptor");
     cudnn(cudnnSetConvolution2dDescriptor(convDesc, p, p, 1, 1, 1, 1, CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT),
         "cudnnSetConvolution2dDescriptor");
-    cudnn(cudnnSetConvolutionMathType(convDesc, CUDNN_FMA_MATH), "cudnnSetConvolutionMathType");
+    ConvAlgorithms policy = options.convAlgorithms();
+    // With FP32 the descriptor stays at FMA math whatever cudnnFind* reports; with TF32 each pass
+    // takes the math type its algorithm was measured with, as PyTorch does.
+    int math = mathType(options.convMath());
+    cudnn(cudnnSetConvolutionMathType(convDesc, math), "cudnnSetConvolutionMathType");
 
     // cudnnFind* runs every candidate on the device; it needs the context current on this thread.
     backend.checkOpen();
@@ -83,24 +93,37 @@ final class CudnnConvolution implements Convolution {
           "cudnnFindConvolutionForwardAlgorithm");
       forward = choose(found.get(), j -> {
         cudnnConvolutionFwdAlgoPerf_t r = fwd.getPointer(j);
-        return new Candidate(r.status(), new Choice(r.algo(), r.memory(), r.determinism() == CUDNN_DETERMINISTIC));
+        return new Candidate(r.status(), new Choice(r.algo(), r.memory(), r.determinism() == CUDNN_DETERMINISTIC, math == CUDNN_FMA_MATH ? math : r.mathType()));
       }, policy, "forward");
       cudnn(cudnnFindConvolutionBackwardDataAlgorithm(handle, wDesc, yDesc, convDesc, xDesc, CANDIDATES, found, bwd),
           "cudnnFindConvolutionBackwardDataAlgorithm");
       data = choose(found.get(), j -> {
         cudnnConvolutionBwdDataAlgoPerf_t r = bwd.getPointer(j);
-        return new Candidate(r.status(), new Choice(r.algo(), r.memory(), r.determinism() == CUDNN_DETERMINISTIC));
+        return new Candidate(r.status(), new Choice(r.algo(), r.memory(), r.determinism() == CUDNN_DETERMINISTIC, math == CUDNN_FMA_MATH ? math : r.mathType()));
       }, policy, "backward data");
       cudnn(cudnnFindConvolutionBackwardFilterAlgorithm(handle, xDesc, yDesc, convDesc, wDesc, CANDIDATES, found, flt),
           "cudnnFindConvolutionBackwardFilterAlgorithm");
       filter = choose(found.get(), j -> {
         cudnnConvolutionBwdFilterAlgoPerf_t r = flt.getPointer(j);
-        return new Candidate(r.status(), new Choice(r.algo(), r.memory(), r.determinism() == CUDNN_DETERMINISTIC));
+        return new Candidate(r.status(), new Choice(r.algo(), r.memory(), r.determinism() == CUDNN_DETERMINISTIC, math == CUDNN_FMA_MATH ? math : r.mathType()));
       }, policy, "backward filter");
     }
   }
 
   private record Candidate(int status, Choice choice) {}
+
+  /** cuDNN's math type for a ConvMath: TF32 is what CUDNN_DEFAULT_MATH permits on Ampere and later. */
+  static int mathType(ConvMath math) {
+    return switch (math) {
+      case FP32 -> CUDNN_FMA_MATH;
+      case TF32 -> CUDNN_DEFAULT_MATH;
+    };
+  }
+
+  /** Sets the descriptor to the math type the pass's algorithm was measured with. */
+  private void useMath(Choice c) {
+    cudnn(cudnnSetConvolutionMathType(convDesc, c.mathType()), "cudnnSetConvolutionMathType");
+  }
 
   /** cudnnFind* lists candidates fastest first: the first that ran and satisfies the policy. */
   private Choice choose(int count, java.util.function.IntFunction<Candidate> candidate, ConvAlgorithms policy, String pass) {
@@ -143,6 +166,7 @@ final class CudnnConvolution implements Convolution {
   public void forward(DeviceBuffer x, DeviceBuffer w, DeviceBuffer y) {
     checkBuffers(x, w, y);
     backend.checkOpen();
+    useMath(forward);
     try (DeviceBuffer ws = workspace(forward)) {
       cudnn(cudnnConvolutionForward(handle, one, xDesc, at(x), wDesc, at(w), convDesc, forward.algorithm(), at(ws),
           forward.workspaceBytes(), zero, yDesc, at(y)), "cudnnConvolutionForward");
@@ -154,6 +178,7 @@ final class CudnnConvolution implements Convolution {
   public void backwardData(DeviceBuffer dy, DeviceBuffer w, DeviceBuffer dx) {
     checkBuffers(dx, w, dy);
     backend.checkOpen();
+    useMath(data);
     try (DeviceBuffer ws = workspace(data)) {
       cudnn(cudnnConvolutionBackwardData(handle, one, wDesc, at(w), yDesc, at(dy), convDesc, data.algorithm(), at(ws),
           data.workspaceBytes(), zero, xDesc, at(dx)), "cudnnConvolutionBackwardData");
@@ -165,6 +190,7 @@ final class CudnnConvolution implements Convolution {
   public void backwardFilter(DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dw) {
     checkBuffers(x, dw, dy);
     backend.checkOpen();
+    useMath(filter);
     try (DeviceBuffer ws = workspace(filter)) {
       cudnn(cudnnConvolutionBackwardFilter(handle, one, xDesc, at(x), yDesc, at(dy), convDesc, filter.algorithm(), at(ws),
           filter.workspaceBytes(), zero, wDesc, at(dw)), "cudnnConvolutionBackwardFilter");

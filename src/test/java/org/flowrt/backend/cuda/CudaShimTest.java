@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.bytedeco.cuda.cudnn.cudnnConvolutionBwdFilterAlgoPerf_t;
 import org.bytedeco.cuda.cudnn.cudnnConvolutionFwdAlgoPerf_t;
@@ -14,6 +15,7 @@ import org.bytedeco.javacpp.Loader;
 import org.flowrt.backend.Backend;
 import org.flowrt.backend.BackendOptions;
 import org.flowrt.backend.ConvAlgorithms;
+import org.flowrt.backend.ConvMath;
 import org.flowrt.backend.ConvShape;
 import org.flowrt.backend.Convolution;
 import org.flowrt.backend.DType;
@@ -119,6 +121,33 @@ class CudaShimTest {
     }
   }
 
+  /**
+   * FP32 (the default) keeps every pass on FMA math; --tf32 runs each pass with the math type
+   * cudnnFind* measured its algorithm with (the shim, like an Ampere GPU, reports its fastest
+   * algorithm as a tensor-core one), and the convolution still computes.
+   */
+  @Test
+  void tf32TakesTheMeasuredMathType() {
+    ConvShape s = new ConvShape(2, 3, 4, 5, 6, 3);
+    for (CudnnConvolution.Choice c : ((CudnnConvolution) be.convolution(s)).choices())
+      assertEquals(CudnnConvolution.mathType(ConvMath.FP32), c.mathType(), "FP32 choice " + c);
+    float[] xv = new Rand(5).normal(s.inputCount(), 1), wv = new Rand(6).normal(s.weightCount(), 1);
+    try (CudaBackend tf32 = new CudaBackend(0, BackendOptions.defaults().withConvMath(ConvMath.TF32));
+        DeviceBuffer x = tf32.uploadNew(xv); DeviceBuffer w = tf32.uploadNew(wv); DeviceBuffer y = tf32.allocate(DType.F32, s.outputCount())) {
+      CudnnConvolution conv = (CudnnConvolution) tf32.convolution(s);
+      List<CudnnConvolution.Choice> choices = conv.choices();
+      assertEquals(1, choices.get(0).mathType(), "the shim's fastest forward algorithm (deterministic) is measured with CUDNN_TENSOR_OP_MATH");
+      assertEquals(0, choices.get(1).mathType(), "the deterministic backward-data algorithm, second fastest, with CUDNN_DEFAULT_MATH");
+      conv.forward(x, w, y);
+      try (DeviceBuffer x32 = be.uploadNew(xv); DeviceBuffer w32 = be.uploadNew(wv); DeviceBuffer y32 = be.allocate(DType.F32, s.outputCount())) {
+        be.convolution(s).forward(x32, w32, y32);
+        float[] expected = be.downloadFloats(y32);
+        assertTrue(java.util.Arrays.stream(toDoubles(expected)).anyMatch(v -> v != 0), "a non-trivial result");
+        assertArrayEquals(expected, tf32.downloadFloats(y), 0f, "the shim computes in float32 whatever the math type");
+      }
+    }
+  }
+
   /** Finding 6: the backend works from a thread other than the one that made it. */
   @Test
   void usableFromAnotherThread() throws InterruptedException {
@@ -170,5 +199,11 @@ class CudaShimTest {
   void runningOutOfDeviceMemoryIsAClearError() {
     OutOfDeviceMemoryException e = assertThrows(OutOfDeviceMemoryException.class, () -> be.allocate(DType.F32, 3L << 30));
     assertTrue(e.getMessage().contains("flowrt host shim"), e.getMessage());
+  }
+
+  private static double[] toDoubles(float[] v) {
+    double[] d = new double[v.length];
+    for (int i = 0; i < v.length; i++) d[i] = v[i];
+    return d;
   }
 }
