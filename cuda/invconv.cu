@@ -11,6 +11,12 @@
 //   channel_gram           partial sums of G[c,k] = Σ_{n,p} a[n,c,p]·b[n,k,p] (grid: C² pairs × chunks).
 //   invconv_weight_grad    dW = G + HW·Σ_n dlogdet[n]·W⁻ᵀ.
 //   invconv_lu_compose     W = P·L·(U + diag(sign·exp(log_s))) and its backward.
+//   invconv_lu_triangular_inverse, invconv_lu_inverse_product
+//                          W⁻¹ = U'⁻¹·L⁻¹·Pᵀ of the LU parametrization in float64, over the whole
+//                          grid: one block per column of L⁻¹ or U'⁻¹ (a substitution of C
+//                          block-wide steps), then the product, one output entry per thread.
+//   invconv_lu_logdet      the LU parametrization's log-det, logdet[n] += scale·Σ log_s (spec §4),
+//                          and its backward dlog_s += scale·Σ_n dlogdet[n].
 // Checked by InvConvSuite: float64 reference, inverse(forward) ≈ x, brute-force log-det, finite
 // differences for dx, dW and the LU parameters.
 #include "portable.h"
@@ -209,6 +215,84 @@ extern "C" __global__ void invconv_invert(const float* w, int C, double* scratch
 }
 FLOWRT_HOST_KERNEL(invconv_invert)
 
+// Columns of the LU factors' inverses, for W⁻¹ of the LU parametrization (spec §4) without
+// Gauss–Jordan on one block: L⁻¹ and U'⁻¹ are triangular, so each column is a substitution
+// independent of the others, and the 2C columns spread over the grid. `task` t < C: column t of L⁻¹
+// (L unit lower), stored as row t of lt (lt[t·C + i] = L⁻¹[i,t]); task C + j: column j of U'⁻¹
+// (U' = strict upper part of `upper` + diag(sign·exp(log_s))), stored as row j of ut. A column's
+// substitution is C block-wide steps in float64, each step reading the entry the last one finished.
+extern "C" __global__ void invconv_lu_triangular_inverse(const float* lower, const float* upper, const float* sign,
+                                                         const float* log_s, int C, double* lt, double* ut) {
+  IndexRange tasks = row_range(2LL * C);
+  for (long long task = tasks.begin; task < tasks.end; task += tasks.step) {
+    bool is_lower = task < C;
+    int j = (int)(is_lower ? task : task - C);
+    double* col = (is_lower ? lt : ut) + (long long)j * C;
+    IndexRange r = block_range(C);
+    for (long long i = r.begin; i < r.end; i += r.step) col[i] = i == j ? 1.0 : 0.0;
+    __syncthreads();
+    if (is_lower) {  // forward substitution: col[m] is final once the rows above it are eliminated
+      for (int m = j; m < C - 1; m++) {
+        double am = col[m];
+        IndexRange ri = block_range(C - m - 1);
+        for (long long t = ri.begin; t < ri.end; t += ri.step) {
+          long long i = m + 1 + t;
+          col[i] -= (double)lower[i * C + m] * am;
+        }
+        __syncthreads();
+      }
+    } else {  // back substitution, unscaled: col[m]/d[m] is the solution's entry m
+      for (int m = j; m >= 0; m--) {
+        double bm = col[m] / ((double)sign[m] * exp((double)log_s[m]));
+        IndexRange ri = block_range(m);
+        for (long long i = ri.begin; i < ri.end; i += ri.step) col[i] -= (double)upper[i * C + m] * bm;
+        __syncthreads();
+      }
+      for (long long i = r.begin; i < r.end; i += r.step) col[i] /= (double)sign[i] * exp((double)log_s[i]);
+    }
+    __syncthreads();  // the block's next task starts only when every thread is done with this one
+  }
+}
+FLOWRT_HOST_KERNEL(invconv_lu_triangular_inverse)
+
+// W⁻¹[k, r] = (U'⁻¹·L⁻¹)[k, perm[r]] = Σ_{j ≥ max(k, perm[r])} U'⁻¹[k,j]·L⁻¹[j,perm[r]] from the
+// columns above. Entries with k fastest: neighbouring threads read neighbouring entries of a row of
+// ut and the same entry of lt.
+extern "C" __global__ void invconv_lu_inverse_product(const int* perm, const double* lt, const double* ut, int C,
+                                                      float* w_inv) {
+  IndexRange r = grid_range((long long)C * C);
+  for (long long e = r.begin; e < r.end; e += r.step) {
+    long long col = e / C, k = e - col * C;
+    long long i = perm[col];
+    const double* l_col = lt + i * C;
+    double s = 0.0;
+    for (long long j = k > i ? k : i; j < C; j++) s += ut[j * C + k] * l_col[j];
+    w_inv[k * C + col] = (float)s;
+  }
+}
+FLOWRT_HOST_KERNEL(invconv_lu_inverse_product)
+
+// logdet[n] += scale·Σ_c log_s[c] (one block): the LU parametrization's log|det W| is Σ log_s
+// exactly (det P = ±1, det L = 1), so no determinant is computed. scale = ±H·W (an int: exact).
+extern "C" __global__ void invconv_lu_logdet(const float* log_s, int C, int scale, int N, double* logdet) {
+  double s = 0.0;
+  IndexRange r = block_range(C);
+  for (long long c = r.begin; c < r.end; c += r.step) s += log_s[c];
+  s = block_sum(s);
+  IndexRange rn = block_range(N);
+  for (long long n = rn.begin; n < rn.end; n += rn.step) logdet[n] += (double)scale * s;
+}
+FLOWRT_HOST_KERNEL(invconv_lu_logdet)
+
+// Backward of invconv_lu_logdet: dlog_s[c] += scale·Σ_n dlogdet[n].
+extern "C" __global__ void invconv_lu_logdet_backward(const double* dlogdet, int N, int scale, int C, float* dlog_s) {
+  double total = 0.0;
+  for (int n = 0; n < N; n++) total += dlogdet[n];
+  IndexRange r = grid_range(C);
+  for (long long c = r.begin; c < r.end; c += r.step) dlog_s[c] = (float)((double)dlog_s[c] + (double)scale * total);
+}
+FLOWRT_HOST_KERNEL(invconv_lu_logdet_backward)
+
 // Grid: x = chunk of the N samples, y = pair index c·C + k. partial[(pair·chunks + chunk)].
 extern "C" __global__ void channel_gram(const float* a, const float* b, int N, int C, int HW, double* partial) {
   int pair = blockIdx.x, chunk = blockIdx.y, chunks = gridDim.y;
@@ -227,17 +311,19 @@ extern "C" __global__ void channel_gram(const float* a, const float* b, int N, i
 }
 FLOWRT_HOST_KERNEL(channel_gram)
 
-// dW[c,k] = Σ_chunks G + HW·(Σ_n dlogdet[n])·W⁻¹[k,c]. Overwrites dw.
+// dW[c,k] = Σ_chunks G + HW·(Σ_n dlogdet[n])·W⁻¹[k,c]. Overwrites dw. dlogdet (and w_inv) null: the
+// data term alone (the LU parametrization takes its log-det gradient through log_s).
 extern "C" __global__ void invconv_weight_grad(const double* partial, int chunks, int C, const float* w_inv,
                                                const double* dlogdet, int N, int HW, float* dw) {
   double logdet_weight = 0.0;
-  for (int n = 0; n < N; n++) logdet_weight += dlogdet[n];
+  if (dlogdet != nullptr)
+    for (int n = 0; n < N; n++) logdet_weight += dlogdet[n];
   IndexRange r = grid_range((long long)C * C);
   for (long long pair = r.begin; pair < r.end; pair += r.step) {
     long long c = pair / C, k = pair - c * C;
     double s = 0.0;
     for (int j = 0; j < chunks; j++) s += partial[pair * chunks + j];
-    dw[pair] = (float)(s + (double)HW * logdet_weight * w_inv[k * C + c]);
+    dw[pair] = (float)(dlogdet != nullptr ? s + (double)HW * logdet_weight * w_inv[k * C + c] : s);
   }
 }
 FLOWRT_HOST_KERNEL(invconv_weight_grad)

@@ -61,20 +61,42 @@ final class PermutationLayer {
     return w;
   }
 
-  /** y = permute(x); y must not alias x. */
+  /** The LU parametrization's W⁻¹ from its factors (caller closes). */
+  private DeviceBuffer luInverse(Backend be) {
+    DeviceBuffer wInv = be.allocate(DType.F32, (long) channels * channels);
+    InvConvOps.luInvert(be, store.integerBuffer(perm), lower.value(), upper.value(), sign.value(), logS.value(), channels, wInv);
+    return wInv;
+  }
+
+  /**
+   * y = permute(x); y must not alias x. The LU form adds its log-det as H·W·Σ log_s (spec §4), the
+   * plain invconv as H·W·log|det W| from a float64 LU of W.
+   */
   void forward(Backend be, DeviceBuffer x, Nchw s, DeviceBuffer y, DeviceBuffer logdet) {
     if (!learned()) {
       ReshapeOps.permuteChannels(be, x, store.integerBuffer(perm), s, y);
       return;
     }
     try (DeviceBuffer w = composedWeight(be)) {
-      InvConvOps.forward(be, x, w, s, y, logdet);
+      if (kind == Permutation.INVCONV) {
+        InvConvOps.forward(be, x, w, s, y, logdet);
+      } else {
+        InvConvOps.forward(be, x, w, s, y, null);
+        if (logdet != null) InvConvOps.luLogdet(be, logS.value(), channels, s.hw(), logdet, s.n());
+      }
     }
   }
 
   void inverse(Backend be, DeviceBuffer y, Nchw s, DeviceBuffer x, DeviceBuffer logdet) {
     if (!learned()) {
       ReshapeOps.permuteChannels(be, y, store.integerBuffer(inversePerm), s, x);
+      return;
+    }
+    if (kind == Permutation.INVCONV_LU) {
+      try (DeviceBuffer wInv = luInverse(be)) {
+        InvConvOps.inverse(be, y, wInv, s, x, null);
+        if (logdet != null) InvConvOps.luLogdet(be, logS.value(), channels, -s.hw(), logdet, s.n());
+      }
       return;
     }
     try (DeviceBuffer w = composedWeight(be); DeviceBuffer wInv = be.allocate(DType.F32, (long) channels * channels)) {
@@ -96,20 +118,30 @@ final class PermutationLayer {
       return;
     }
     long cc = (long) channels * channels;
+    if (kind == Permutation.INVCONV_LU) {
+      // W⁻¹ only to rebuild the input; the log-det's gradient goes straight to log_s.
+      try (DeviceBuffer w = composedWeight(be); DeviceBuffer dw = be.allocate(DType.F32, cc)) {
+        if (storedInput != null) {
+          be.copy(storedInput, xOut);
+        } else {
+          try (DeviceBuffer wInv = luInverse(be)) {
+            InvConvOps.inverse(be, y, wInv, s, xOut, null);
+          }
+        }
+        InvConvOps.backwardData(be, dy, w, s, dxOut);
+        InvConvOps.weightGrad(be, xOut, dy, null, null, s, dw);
+        InvConvOps.luComposeBackward(be, store.integerBuffer(inversePerm), lower.value(), upper.value(), sign.value(),
+            logS.value(), dw, channels, lower.grad(), upper.grad(), logS.grad());
+        InvConvOps.luLogdetBackward(be, dlogdet, s.n(), s.hw(), channels, logS.grad());
+      }
+      return;
+    }
     try (DeviceBuffer w = composedWeight(be); DeviceBuffer wInv = be.allocate(DType.F32, cc)) {
       InvConvOps.invert(be, w, channels, wInv);
       if (storedInput != null) be.copy(storedInput, xOut);
       else InvConvOps.inverse(be, y, wInv, s, xOut, null);
       InvConvOps.backwardData(be, dy, w, s, dxOut);
-      if (kind == Permutation.INVCONV) {
-        InvConvOps.weightGrad(be, xOut, dy, wInv, dlogdet, s, weight.grad());
-      } else {
-        try (DeviceBuffer dw = be.allocate(DType.F32, cc)) {
-          InvConvOps.weightGrad(be, xOut, dy, wInv, dlogdet, s, dw);
-          InvConvOps.luComposeBackward(be, store.integerBuffer(inversePerm), lower.value(), upper.value(), sign.value(),
-              logS.value(), dw, channels, lower.grad(), upper.grad(), logS.grad());
-        }
-      }
+      InvConvOps.weightGrad(be, xOut, dy, wInv, dlogdet, s, weight.grad());
     }
   }
 }

@@ -10,7 +10,8 @@ import org.flowrt.backend.Kernel;
  * Invertible 1×1 convolution (glow-spec §4, cuda/invconv.cu): y = W·x at every pixel with
  * logdet += H·W·log|det W| computed in float64 in the same launch; the inverse pass runs the same
  * kernel with W⁻¹. The LU parametrization composes W = P·L·(U + diag(sign·exp(log_s))) on the
- * device, and its backward chains dW into dL, dU, dlog_s.
+ * device, and its backward chains dW into dL, dU, dlog_s; its log-det is H·W·Σ log_s (no
+ * determinant) and its inverse comes from the triangular factors over the whole grid.
  */
 public final class InvConvOps {
   private InvConvOps() {}
@@ -68,14 +69,20 @@ public final class InvConvOps {
         .i32(s.c()).i32(s.hw()).ptr(dx));
   }
 
-  /** dW = Σ_{n,p} dy·xᵀ + H·W·(Σ_n dlogdet[n])·W⁻ᵀ (overwrites dw). */
+  /**
+   * dW = Σ_{n,p} dy·xᵀ + H·W·(Σ_n dlogdet[n])·W⁻ᵀ (overwrites dw). With wInv and dlogdet both null,
+   * the first term alone (the LU parametrization's log-det does not go through W).
+   */
   public static void weightGrad(Backend be, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer wInv, DeviceBuffer dlogdet,
       Nchw s, DeviceBuffer dw) {
     x.require(DType.F32, s.count(), "1×1 conv input " + s);
     dy.require(DType.F32, s.count(), "1×1 conv output gradient " + s);
-    checkWeight(wInv, s.c(), "1×1 conv inverse weight");
+    if ((wInv == null) != (dlogdet == null)) throw new IllegalArgumentException("wInv and dlogdet are given together");
+    if (wInv != null) {
+      checkWeight(wInv, s.c(), "1×1 conv inverse weight");
+      dlogdet.require(DType.F64, s.n(), "logdet gradient");
+    }
     checkWeight(dw, s.c(), "1×1 conv weight gradient");
-    dlogdet.require(DType.F64, s.n(), "logdet gradient");
     int pairs = s.c() * s.c();
     int chunks = Math.min(s.n(), be.chunks((long) s.n() * s.hw(), pairs));
     try (DeviceBuffer partial = be.allocate(DType.F64, (long) pairs * chunks)) {
@@ -83,7 +90,7 @@ public final class InvConvOps {
       be.launch(Kernel.CHANNEL_GRAM, Grid.of(pairs, chunks), be.args().ptr(dy).ptr(x).i32(s.n()).i32(s.c())
           .i32(s.hw()).ptr(partial));
       be.launch(Kernel.INVCONV_WEIGHT_GRAD, be.elementwise(pairs), be.args().ptr(partial).i32(chunks).i32(s.c())
-          .ptr(wInv).ptr(dlogdet).i32(s.n()).i32(s.hw()).ptr(dw));
+          .ptrOrNull(wInv).ptrOrNull(dlogdet).i32(s.n()).i32(s.hw()).ptr(dw));
     }
   }
 
@@ -107,6 +114,37 @@ public final class InvConvOps {
     dlogS.require(DType.F32, c, "LU log_s gradient");
     be.launch(Kernel.INVCONV_LU_COMPOSE_BACKWARD, be.elementwise((long) c * c), be.args().ptr(inversePerm).ptr(lower)
         .ptr(upper).ptr(sign).ptr(logS).ptr(dw).i32(c).ptr(dlower).ptr(dupper).ptr(dlogS));
+  }
+
+  /**
+   * W⁻¹ = U'⁻¹·L⁻¹·Pᵀ of W = P·L·U' in float64 (U' = U + diag(sign·exp(logS))), from the factors: the
+   * 2C triangular columns one block each, then the product over the grid. On an H100, Gauss–Jordan
+   * of the composed W in one block ({@link #invert}) took ~100 ms at C = 384 (docs/benchmarks.md).
+   */
+  public static void luInvert(Backend be, DeviceBuffer perm, DeviceBuffer lower, DeviceBuffer upper, DeviceBuffer sign,
+      DeviceBuffer logS, int c, DeviceBuffer wInv) {
+    checkLu(perm, lower, upper, sign, logS, c);
+    checkWeight(wInv, c, "1×1 conv inverse weight");
+    long cc = (long) c * c;
+    try (DeviceBuffer lt = be.allocate(DType.F64, cc); DeviceBuffer ut = be.allocate(DType.F64, cc)) {
+      be.launch(Kernel.INVCONV_LU_TRIANGULAR_INVERSE, Grid.of((int) Math.min(2L * c, (long) be.parallelism() * 8)),
+          be.args().ptr(lower).ptr(upper).ptr(sign).ptr(logS).i32(c).ptr(lt).ptr(ut));
+      be.launch(Kernel.INVCONV_LU_INVERSE_PRODUCT, be.elementwise(cc), be.args().ptr(perm).ptr(lt).ptr(ut).i32(c).ptr(wInv));
+    }
+  }
+
+  /** logdet[n] += scale·Σ logS (float64): the LU parametrization's log-det with scale = ±H·W. */
+  public static void luLogdet(Backend be, DeviceBuffer logS, int c, int scale, DeviceBuffer logdet, int n) {
+    logS.require(DType.F32, c, "LU log_s");
+    logdet.require(DType.F64, n, "logdet");
+    be.launch(Kernel.INVCONV_LU_LOGDET, Grid.of(1), be.args().ptr(logS).i32(c).i32(scale).i32(n).ptr(logdet));
+  }
+
+  /** dlogS[c] += scale·Σ_n dlogdet[n]: the backward of {@link #luLogdet}. */
+  public static void luLogdetBackward(Backend be, DeviceBuffer dlogdet, int n, int scale, int c, DeviceBuffer dlogS) {
+    dlogdet.require(DType.F64, n, "logdet gradient");
+    dlogS.require(DType.F32, c, "LU log_s gradient");
+    be.launch(Kernel.INVCONV_LU_LOGDET_BACKWARD, be.elementwise(c), be.args().ptr(dlogdet).i32(n).i32(scale).i32(c).ptr(dlogS));
   }
 
   private static void checkLu(DeviceBuffer perm, DeviceBuffer lower, DeviceBuffer upper, DeviceBuffer sign,

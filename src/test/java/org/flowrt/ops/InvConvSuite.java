@@ -154,4 +154,55 @@ public abstract class InvConvSuite extends OpSuite {
       Check.close("LU dlog_s C=" + c, FiniteDifference.gradient(logS, objective), down(dls), 1e-4, 1e-5);
     }
   }
+
+  /** Random LU parameters whose product is well conditioned: strict triangles of scale 0.3/√C. */
+  private record LuParams(int[] perm, double[] lower, double[] upper, double[] sign, double[] logS) {
+    static LuParams random(Rand r, int c) {
+      double[] sign = new double[c];
+      for (int i = 0; i < c; i++) sign[i] = r.random().nextBoolean() ? 1 : -1;
+      double scale = 0.3 / Math.sqrt(c);
+      return new LuParams(r.permutation(c), d(r.normal((long) c * c, scale)), d(r.normal((long) c * c, scale)), sign,
+          d(r.normal(c, 0.3)));
+    }
+  }
+
+  @Test
+  void luInverseMatchesReference() {
+    Rand r = new Rand(27);
+    // C = 1: the triangles are empty; 13 and 130: columns that do not fill a warp or a block evenly,
+    // and more columns (2C = 260) than some grids have blocks, so a block takes several.
+    for (int c : new int[] {1, 3, 13, 48, 130}) {
+      LuParams p = LuParams.random(r, c);
+      DeviceBuffer wInv = floats((long) c * c);
+      InvConvOps.luInvert(be, up(p.perm()), up(toF(p.lower())), up(toF(p.upper())), up(toF(p.sign())), up(toF(p.logS())), c,
+          wInv);
+      double[] w = InvConvRef.luCompose(p.perm(), p.lower(), p.upper(), p.sign(), p.logS(), c);
+      // Substitutions and the product in float64 from the same float parameters: only the final
+      // rounding to float differs from the Java inverse of the float64 composition.
+      Check.close("LU inverse C=" + c, Linalg.inverse(w, c), down(wInv), 1e-5, 1e-6);
+    }
+  }
+
+  @Test
+  void luLogdetIsHwTimesSumOfLogS() {
+    Rand r = new Rand(28);
+    for (int c : new int[] {1, 5, 130}) {
+      int n = c == 5 ? 3 : 1;
+      double[] logS = d(r.normal(c, 0.7)), start = d(r.normal(n, 2.0)), q = d(r.normal(n, 1.0));
+      double sum = Arrays.stream(logS).sum(), qSum = Arrays.stream(q).sum();
+      DeviceBuffer logdet = up(start);
+      InvConvOps.luLogdet(be, up(toF(logS)), c, -6, logdet, n);
+      double[] want = start.clone();
+      for (int i = 0; i < n; i++) want[i] -= 6 * sum;
+      // float64 sums of the same float values: only the summation order differs.
+      Check.close("LU logdet C=" + c, want, downD(logdet), 1e-12, 1e-12);
+      double[] g0 = d(r.normal(c, 1.0));
+      DeviceBuffer dlogS = up(toF(g0));
+      InvConvOps.luLogdetBackward(be, up(q), n, 6, c, dlogS);
+      double[] wantG = new double[c];
+      for (int i = 0; i < c; i++) wantG[i] = (float) g0[i] + 6 * qSum;
+      // Accumulated in double, rounded once to float.
+      Check.close("LU dlog_s C=" + c, wantG, down(dlogS), 1e-6, 1e-6);
+    }
+  }
 }
