@@ -9,7 +9,8 @@
 #                    to travel to a node without network): the first 5 training steps
 #                    of the README model on the CPU and on the GPU from the same seed, side by side
 #   sanitizer-*.log  compute-sanitizer memcheck and racecheck over a few training steps of the
-#                    README model, when compute-sanitizer is present
+#                    README model, when compute-sanitizer is present (racecheck also with every
+#                    kernel excluded, a control whose speed shows the filter took flowrt's kernels)
 #   bench.json       `flowrt bench-one` of the README model on random images
 # Each step has a time limit, so one hung step cannot eat a short GPU lease. The CPU suites are not
 # run here: CI runs them from the same distribution.
@@ -68,9 +69,15 @@ if command -v compute-sanitizer > /dev/null; then
   step sanitizer-memcheck 150 compute-sanitizer --tool memcheck --error-exitcode 3 --target-processes all \
     "$flowrt" bench-one --backend cuda "${readme_model[@]}" --batch 8 --warmup-steps 1 --passes 1 \
     --steps-per-pass 2 --out "$out/sanitizer-memcheck.json"
+  # The filter's key is `regex` (a regular expression searched in the kernel's name; `kns`, a
+  # substring, would take "^(…)$" literally and match no kernel). As a control, the same run with
+  # every kernel excluded: racecheck's instrumented kernels make the checked run the slower one.
   step sanitizer-racecheck 120 compute-sanitizer --tool racecheck --error-exitcode 3 --target-processes all \
-    --kernel-regex "kns=^($flowrt_kernels)\$" "$flowrt" bench-one --backend cuda "${readme_model[@]}" --batch 8 \
+    --kernel-name "regex=^($flowrt_kernels)\$" "$flowrt" bench-one --backend cuda "${readme_model[@]}" --batch 8 \
     --warmup-steps 1 --passes 1 --steps-per-pass 1 --out "$out/sanitizer-racecheck.json"
+  step sanitizer-racecheck-control 120 compute-sanitizer --tool racecheck --error-exitcode 3 --target-processes all \
+    --kernel-name-exclude "regex=." "$flowrt" bench-one --backend cuda "${readme_model[@]}" --batch 8 \
+    --warmup-steps 1 --passes 1 --steps-per-pass 1 --out "$out/sanitizer-racecheck-control.json"
 fi
 step bench 180 "$flowrt" bench-one --backend cuda "${readme_model[@]}" --batch 64 --lr 1e-4 --out "$out/bench.json"
 exit $status
