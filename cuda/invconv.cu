@@ -26,18 +26,17 @@
 // broadcast once per 8 pixels and the channel loops run on vectors. Measured (2 threads) for 12
 // channels at 16×16, batch 16: 0.30 ms a call one pixel at a time, 0.06 ms in runs of 8; for 48
 // channels at 4×4: 0.31 → 0.05 ms. Each output sums its C products in the same order either way.
-// Output channels per work item (MIX_GROUP): on the GPU a group of up to 16 for one pixel, so that a
-// layer of many channels and few pixels still fills the GPU. At the top level of a 256×256 model
-// (L = 6: 384 channels, 8 images of 4×4 pixels) one thread per pixel made 128 threads of 147k
-// multiply-adds each; with the determinant, invconv_forward took 598 ms of a 3.2 s training step on
-// an H100 (docs/benchmarks.md). InvConvOps.MIX_GROUP sizes the grid to match. The host takes every
-// channel in one group.
+// Output channels per work item (`group`, chosen by InvConvOps.mixGroup): on the GPU one pixel and
+// `group` outputs, from 1 (a layer of many channels on few pixels: the top level of a 256×256 model
+// at L = 6 has 384 channels on 8 images of 4×4 pixels) to 16 (many pixels: threads enough either
+// way, and fewer threads load the same inputs). One thread per pixel for all C made
+// 128 threads of 147k multiply-adds at that top level; groups of 16 still left ~23 threads per SM
+// there, bound by load latency (ncu on an H100: 99 µs a launch on average over the 256×256 model's
+// levels, at 1 % of the copy bandwidth; docs/benchmarks.md). The host build takes every channel in one group and ignores `group`.
 #if defined(__CUDACC__) || defined(FLOWRT_FIBERS)
 #define MIX_TILE 1
-#define MIX_GROUP 16
 #else
 #define MIX_TILE 8
-#define MIX_GROUP (1 << 30)
 #endif
 
 // y[n,c,p] = Σ_k W[c,k]·x[n,k,p] (transpose: W[k,c]) for the channels [c_begin, c_end) and `len` ≤
@@ -60,14 +59,18 @@ FLOWRT_DEVICE void mix_tile(const float* xp, const float* w, int transpose, int 
   }
 }
 
-FLOWRT_DEVICE void mix_channels(const float* x, const float* w, int transpose, int N, int C, int HW, float* y) {
+FLOWRT_DEVICE void mix_channels(const float* x, const float* w, int transpose, int N, int C, int HW, int group,
+                                float* y) {
+#if !defined(__CUDACC__) && !defined(FLOWRT_FIBERS)
+  group = C;
+#endif
   long long tiles = (HW + MIX_TILE - 1) / MIX_TILE;
-  long long groups = (C + (long long)MIX_GROUP - 1) / MIX_GROUP;
+  long long groups = (C + (long long)group - 1) / group;
   IndexRange r = grid_range((long long)N * groups * tiles);
   for (long long q = r.begin; q < r.end; q += r.step) {  // pixels fastest: neighbouring threads, neighbouring pixels
     long long n = q / (groups * tiles), rest = q - n * groups * tiles;
     long long g = rest / tiles, p = (rest - g * tiles) * MIX_TILE;
-    int c_begin = (int)(g * MIX_GROUP), c_end = C - c_begin < MIX_GROUP ? C : c_begin + MIX_GROUP;
+    int c_begin = (int)(g * group), c_end = C - c_begin < group ? C : c_begin + group;
     int len = HW - p < MIX_TILE ? (int)(HW - p) : MIX_TILE;
     const float* xp = x + n * C * HW + p;
     float* yp = y + n * C * HW + p;
@@ -169,7 +172,7 @@ FLOWRT_DEVICE double block_log_abs_det(double* a, int C) {
 }
 
 // logdet may be null (then no determinant is computed); lu_scratch holds C·C doubles.
-extern "C" __global__ void invconv_forward(const float* x, const float* w, int N, int C, int HW, float* y,
+extern "C" __global__ void invconv_forward(const float* x, const float* w, int N, int C, int HW, int group, float* y,
                                            double* logdet, double* lu_scratch) {
   if (logdet != nullptr && blockIdx.x == 0 && blockIdx.y == 0) {
     IndexRange rc = block_range((long long)C * C);
@@ -179,12 +182,13 @@ extern "C" __global__ void invconv_forward(const float* x, const float* w, int N
     IndexRange rn = block_range(N);
     for (long long n = rn.begin; n < rn.end; n += rn.step) logdet[n] += (double)HW * log_abs;
   }
-  mix_channels(x, w, 0, N, C, HW, y);
+  mix_channels(x, w, 0, N, C, HW, group, y);
 }
 FLOWRT_HOST_KERNEL(invconv_forward)
 
-extern "C" __global__ void invconv_backward_data(const float* dy, const float* w, int N, int C, int HW, float* dx) {
-  mix_channels(dy, w, 1, N, C, HW, dx);
+extern "C" __global__ void invconv_backward_data(const float* dy, const float* w, int N, int C, int HW, int group,
+                                                 float* dx) {
+  mix_channels(dy, w, 1, N, C, HW, group, dx);
 }
 FLOWRT_HOST_KERNEL(invconv_backward_data)
 

@@ -9,6 +9,9 @@
 # the custom kernels' share of a step can be set beside cuDNN's.
 # Writes OUTDIR/ncu.csv, OUTDIR/op-times.json; prints a markdown table.
 # Usage: scripts/gpu-kernel-profile.sh OUTDIR [bench-one model options]   (DIST: scripts/gpu-dist.sh)
+#        LAUNCHES=N profiles only the first N of flowrt's launches (ncu --launch-count; the warm-up
+#        step comes first, with the same kernels on the same shapes plus actnorm's data-dependent
+#        init): ncu takes seconds per hundred launches, and a large model's step has thousands.
 set -uo pipefail
 out=${1:?usage: gpu-kernel-profile.sh OUTDIR [bench-one options]}; shift
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,7 +30,7 @@ PY
 echo "device-to-device copy: $(cat "$out/copy.txt") GB/s (read + write)"
 "$flowrt" bench-one --backend cuda "$@" --warmup-steps 2 --passes 1 --steps-per-pass 5 --op-times --out "$out/op-times.json" > /dev/null 2> "$out/op-times.err" ||
   { echo "op-times run failed:"; tail -5 "$out/op-times.err"; }
-timeout 400 ncu --clock-control none --target-processes all --kernel-name-base function --kernel-name "regex:^($flowrt_kernels)\$" \
+timeout 400 ncu --clock-control none --target-processes all ${LAUNCHES:+--launch-count "$LAUNCHES"} --kernel-name-base function --kernel-name "regex:^($flowrt_kernels)\$" \
   --metrics gpu__time_duration.sum,dram__bytes_read.sum,dram__bytes_write.sum --csv --print-units base \
   "$flowrt" bench-one --backend cuda "$@" --warmup-steps 1 --passes 1 --steps-per-pass 1 > "$out/ncu.csv" 2> "$out/ncu.err" ||
   { echo "ncu failed:"; tail -5 "$out/ncu.err"; }

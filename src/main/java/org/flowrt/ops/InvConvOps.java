@@ -16,16 +16,22 @@ import org.flowrt.backend.Kernel;
 public final class InvConvOps {
   private InvConvOps() {}
 
-  /**
-   * Output channels per GPU work item of the 1×1 mix (MIX_GROUP in cuda/invconv.cu): the grid has a
-   * thread for each of the N·HW·⌈C/16⌉ items (an item is up to 16·C multiply-adds, too heavy to give a
-   * thread several), so many channels on few pixels still fill the GPU. The host build takes all
-   * channels per item; blocks beyond its items get empty ranges.
-   */
-  static final int MIX_GROUP = 16;
+  /** The most output channels one GPU work item of the 1×1 mix takes. */
+  static final int MAX_MIX_GROUP = 16;
 
-  private static Grid mixGrid(Backend be, Nchw s) {
-    long items = (long) s.n() * s.hw() * ((s.c() + MIX_GROUP - 1) / MIX_GROUP);
+  /**
+   * Output channels per GPU work item of the 1×1 mix (`group` in cuda/invconv.cu): as few as keep
+   * about half of the device's thread slots busy (one pixel and one channel per thread on a layer
+   * of many channels and few pixels), at most 16. The host build ignores it.
+   */
+  static int mixGroup(Backend be, Nchw s) {
+    long work = (long) s.n() * s.hw() * s.c();
+    long threads = Math.max(1, (long) be.parallelism() * be.threadsPerBlock() / 2);
+    return (int) Math.max(1, Math.min(Math.min(MAX_MIX_GROUP, s.c()), (work + threads - 1) / threads));
+  }
+
+  private static Grid mixGrid(Backend be, Nchw s, int group) {
+    long items = (long) s.n() * s.hw() * ((s.c() + group - 1) / group);
     long blocks = (items + be.threadsPerBlock() - 1) / be.threadsPerBlock();
     return Grid.of((int) Math.max(1, Math.min(blocks, (long) be.parallelism() * 4)));
   }
@@ -36,13 +42,18 @@ public final class InvConvOps {
 
   /** y = W·x per pixel; logdet[n] += H·W·log|det W| (float64) when logdet is given. y must not alias x. */
   public static void forward(Backend be, DeviceBuffer x, DeviceBuffer w, Nchw s, DeviceBuffer y, DeviceBuffer logdet) {
+    forward(be, x, w, s, y, logdet, mixGroup(be, s));
+  }
+
+  /** {@link #forward} with a given mix group (tests: every group size on the GPU's geometry). */
+  static void forward(Backend be, DeviceBuffer x, DeviceBuffer w, Nchw s, DeviceBuffer y, DeviceBuffer logdet, int group) {
     x.require(DType.F32, s.count(), "1×1 conv input " + s);
     y.require(DType.F32, s.count(), "1×1 conv output " + s);
     checkWeight(w, s.c(), "1×1 conv weight");
     if (logdet != null) logdet.require(DType.F64, s.n(), "logdet");
     try (DeviceBuffer scratch = be.allocate(DType.F64, (long) s.c() * s.c())) {
-      be.launch(Kernel.INVCONV_FORWARD, mixGrid(be, s), be.args().ptr(x).ptr(w).i32(s.n())
-          .i32(s.c()).i32(s.hw()).ptr(y).ptrOrNull(logdet).ptr(scratch));
+      be.launch(Kernel.INVCONV_FORWARD, mixGrid(be, s, group), be.args().ptr(x).ptr(w).i32(s.n())
+          .i32(s.c()).i32(s.hw()).i32(group).ptr(y).ptrOrNull(logdet).ptr(scratch));
     }
   }
 
@@ -65,8 +76,9 @@ public final class InvConvOps {
     dy.require(DType.F32, s.count(), "1×1 conv output gradient " + s);
     dx.require(DType.F32, s.count(), "1×1 conv input gradient " + s);
     checkWeight(w, s.c(), "1×1 conv weight");
-    be.launch(Kernel.INVCONV_BACKWARD_DATA, mixGrid(be, s), be.args().ptr(dy).ptr(w).i32(s.n())
-        .i32(s.c()).i32(s.hw()).ptr(dx));
+    int group = mixGroup(be, s);
+    be.launch(Kernel.INVCONV_BACKWARD_DATA, mixGrid(be, s, group), be.args().ptr(dy).ptr(w).i32(s.n())
+        .i32(s.c()).i32(s.hw()).i32(group).ptr(dx));
   }
 
   /**

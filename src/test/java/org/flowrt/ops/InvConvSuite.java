@@ -43,6 +43,22 @@ public abstract class InvConvSuite extends OpSuite {
   }
 
   @Test
+  void everyMixGroupGivesTheSameProduct() {
+    // The GPU splits a pixel's C outputs into groups of 1…16 by the layer's size (mixGroup); each
+    // size must give the reference product, with a last group shorter than the others (20 = 6·3 + 2).
+    Rand r = new Rand(29);
+    Nchw s = new Nchw(2, 20, 3, 5);
+    float[] x = r.normal(s.count(), 1.0), w = r.invertibleMatrix(s.c(), 0.3);
+    double[] want = InvConvRef.forward(d(x), d(w), s);
+    for (int group : new int[] {1, 3, 16, 20}) {
+      DeviceBuffer y = floats(s.count());
+      InvConvOps.forward(be, up(x), up(w), s, y, null, group);
+      // The same float32 dot products as forwardAndLogdetMatchReference.
+      Check.close("1×1 conv, groups of " + group, want, down(y), 1e-5, 2e-6 * Math.sqrt(s.c()));
+    }
+  }
+
+  @Test
   void inverseUndoesForward() {
     Rand r = new Rand(22);
     for (Nchw s : SHAPES) {
