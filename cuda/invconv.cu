@@ -8,6 +8,8 @@
 //                          invconv_forward with W⁻¹, whose log|det| is −log|det W|. Both
 //                          eliminations pivot and update with the whole block (block_pivot,
 //                          block_eliminate).
+//   invconv_gj_*           the same determinant and inverse with each column's elimination spread
+//                          over the grid (one launch pair per column), for many channels.
 //   channel_gram           partial sums of G[c,k] = Σ_{n,p} a[n,c,p]·b[n,k,p] (grid: C² pairs × chunks).
 //   invconv_weight_grad    dW = G + HW·Σ_n dlogdet[n]·W⁻ᵀ.
 //   invconv_lu_compose     W = P·L·(U + diag(sign·exp(log_s))) and its backward.
@@ -218,6 +220,69 @@ extern "C" __global__ void invconv_invert(const float* w, int C, double* scratch
   }
 }
 FLOWRT_HOST_KERNEL(invconv_invert)
+
+// Gauss–Jordan over the grid, one launch pair per column, for the plain invconv's log|det W| and
+// W⁻¹ at many channels (InvConvOps picks it from GRID_GAUSS_JORDAN_CHANNELS on): in one block the
+// C steps each update C·2C entries with one block's threads (a 384-channel inverse took ~100 ms on
+// an H100); here each step's elimination spreads over the whole grid, and the pivot search, swap and
+// normalization stay on one block. `a` is row-major, `width` doubles a row: [W | I] (width 2C) for
+// the inverse, [W] (width C) for the determinant alone. Same arithmetic, entry for entry, as the
+// one-block kernels above.
+extern "C" __global__ void invconv_gj_load(const float* w, int C, int width, double* a) {
+  IndexRange r = grid_range((long long)C * width);
+  for (long long e = r.begin; e < r.end; e += r.step) {
+    long long i = e / width, k = e - i * width;
+    a[e] = k < C ? (double)w[i * C + k] : (k - C == i ? 1.0 : 0.0);
+  }
+}
+FLOWRT_HOST_KERNEL(invconv_gj_load)
+
+// Step j, one block: partial pivoting for column j, log|pivot| summed into *log_abs_det (set at
+// j = 0), and with `inverse` row j divided by its pivot. After the last step, logdet (if given) gets
+// += HW·log|det W| for each of its N samples.
+extern "C" __global__ void invconv_gj_pivot(double* a, int C, int width, int j, int inverse, double* log_abs_det,
+                                            double* logdet, int N, int HW) {
+  block_pivot(a, width, C, j, width);
+  double pivot = a[(long long)j * width + j];
+  double log_abs = (j == 0 ? 0.0 : *log_abs_det) + log(fabs(pivot));
+  __syncthreads();  // every thread has read *log_abs_det and the pivot before either is written
+  if (threadIdx.x == 0) *log_abs_det = log_abs;
+  if (inverse) {
+    IndexRange rn = block_range(width - (j + 1));
+    for (long long t = rn.begin; t < rn.end; t += rn.step) a[(long long)j * width + j + 1 + t] /= pivot;
+  }
+  if (logdet != nullptr && j == C - 1) {
+    IndexRange rs = block_range(N);
+    for (long long n = rs.begin; n < rs.end; n += rs.step) logdet[n] += (double)HW * log_abs;
+  }
+}
+FLOWRT_HOST_KERNEL(invconv_gj_pivot)
+
+// Step j's elimination, over the grid: a[i,k] −= (a[i,j] / d)·a[j,k] for the columns (j, width) and
+// the rows other than j: all of them with `inverse` (row j normalized, d = 1), else those below j
+// (d = the pivot). Column j is left alone, so every thread reads the factors unchanged.
+extern "C" __global__ void invconv_gj_eliminate(double* a, int C, int width, int j, int inverse) {
+  long long row_begin = inverse ? 0 : j + 1, cols = width - (j + 1);
+  double divisor = inverse ? 1.0 : a[(long long)j * width + j];
+  const double* pivot_row = a + (long long)j * width;
+  IndexRange r = grid_range((C - row_begin) * cols);
+  for (long long e = r.begin; e < r.end; e += r.step) {
+    long long i = row_begin + e / cols, k = j + 1 + e % cols;
+    if (i == j) continue;
+    a[i * width + k] -= a[i * width + j] / divisor * pivot_row[k];
+  }
+}
+FLOWRT_HOST_KERNEL(invconv_gj_eliminate)
+
+// W⁻¹ as floats from the right half of the reduced [I | W⁻¹].
+extern "C" __global__ void invconv_gj_store(const double* a, int C, float* w_inv) {
+  IndexRange r = grid_range((long long)C * C);
+  for (long long e = r.begin; e < r.end; e += r.step) {
+    long long i = e / C, k = e - i * C;
+    w_inv[e] = (float)a[i * 2 * C + C + k];
+  }
+}
+FLOWRT_HOST_KERNEL(invconv_gj_store)
 
 // Columns of the LU factors' inverses, for W⁻¹ of the LU parametrization (spec §4) without
 // Gauss–Jordan on one block: L⁻¹ and U'⁻¹ are triangular, so each column is a substitution

@@ -16,6 +16,15 @@ import org.flowrt.backend.Kernel;
 public final class InvConvOps {
   private InvConvOps() {}
 
+  /**
+   * From this many channels on, the plain invconv's log|det W| and W⁻¹ run as Gauss–Jordan with
+   * each column's elimination over the whole grid (2C launches) instead of in one block (one
+   * launch): the one-block kernels' C steps each update C·2C entries with one block's threads, ~100
+   * ms for C = 384 on an H100 (docs/benchmarks.md), while 2C launches cost a few microseconds each.
+   * Below it the single launch wins. The grid version has not yet been timed on a GPU.
+   */
+  static final int GRID_GAUSS_JORDAN_CHANNELS = 128;
+
   /** The most output channels one GPU work item of the 1×1 mix takes. */
   static final int MAX_MIX_GROUP = 16;
 
@@ -51,16 +60,44 @@ public final class InvConvOps {
     y.require(DType.F32, s.count(), "1×1 conv output " + s);
     checkWeight(w, s.c(), "1×1 conv weight");
     if (logdet != null) logdet.require(DType.F64, s.n(), "logdet");
+    boolean gridDeterminant = logdet != null && s.c() >= GRID_GAUSS_JORDAN_CHANNELS;
     try (DeviceBuffer scratch = be.allocate(DType.F64, (long) s.c() * s.c())) {
       be.launch(Kernel.INVCONV_FORWARD, mixGrid(be, s, group), be.args().ptr(x).ptr(w).i32(s.n())
-          .i32(s.c()).i32(s.hw()).i32(group).ptr(y).ptrOrNull(logdet).ptr(scratch));
+          .i32(s.c()).i32(s.hw()).i32(group).ptr(y).ptrOrNull(gridDeterminant ? null : logdet).ptr(scratch));
+    }
+    if (gridDeterminant) gridGaussJordan(be, w, s.c(), null, logdet, s.n(), s.hw());
+  }
+
+  /**
+   * Gauss–Jordan in float64 with each column's elimination over the grid: W⁻¹ into wInv when given
+   * (on [W | I]), else only the pivots, for logdet[n] += hw·log|det W| (on [W], rows below the pivot).
+   */
+  private static void gridGaussJordan(Backend be, DeviceBuffer w, int c, DeviceBuffer wInv, DeviceBuffer logdet, int n,
+      int hw) {
+    boolean inverse = wInv != null;
+    int width = inverse ? 2 * c : c;
+    try (DeviceBuffer a = be.allocate(DType.F64, (long) c * width); DeviceBuffer logAbs = be.allocate(DType.F64, 1)) {
+      be.launch(Kernel.INVCONV_GJ_LOAD, be.elementwise((long) c * width), be.args().ptr(w).i32(c).i32(width).ptr(a));
+      for (int j = 0; j < c; j++) {
+        be.launch(Kernel.INVCONV_GJ_PIVOT, Grid.of(1), be.args().ptr(a).i32(c).i32(width).i32(j).flag(inverse)
+            .ptr(logAbs).ptrOrNull(logdet).i32(n).i32(hw));
+        long entries = (long) (inverse ? c : c - j - 1) * (width - j - 1);
+        if (entries > 0)
+          be.launch(Kernel.INVCONV_GJ_ELIMINATE, be.elementwise(entries), be.args().ptr(a).i32(c).i32(width).i32(j)
+              .flag(inverse));
+      }
+      if (inverse) be.launch(Kernel.INVCONV_GJ_STORE, be.elementwise((long) c * c), be.args().ptr(a).i32(c).ptr(wInv));
     }
   }
 
-  /** W⁻¹ by Gauss–Jordan in float64 (one block). */
+  /** W⁻¹ by Gauss–Jordan in float64 (one block; over the grid from GRID_GAUSS_JORDAN_CHANNELS on). */
   public static void invert(Backend be, DeviceBuffer w, int c, DeviceBuffer wInv) {
     checkWeight(w, c, "1×1 conv weight");
     checkWeight(wInv, c, "1×1 conv inverse weight");
+    if (c >= GRID_GAUSS_JORDAN_CHANNELS) {
+      gridGaussJordan(be, w, c, wInv, null, 0, 0);
+      return;
+    }
     try (DeviceBuffer scratch = be.allocate(DType.F64, 2L * c * c)) {
       be.launch(Kernel.INVCONV_INVERT, Grid.of(1), be.args().ptr(w).i32(c).ptr(scratch).ptr(wInv));
     }
