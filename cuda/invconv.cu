@@ -83,6 +83,43 @@ FLOWRT_DEVICE void mix_channels(const float* x, const float* w, int transpose, i
   }
 }
 
+// Gauss–Jordan's matrix a (row-major, `width` doubles a row) for the entries of r: [W | I] in
+// float64 when width = 2C, W alone when width = C.
+FLOWRT_DEVICE void load_augmented(const float* w, int C, long long width, double* a, IndexRange r) {
+  for (long long e = r.begin; e < r.end; e += r.step) {
+    long long i = e / width, k = e - i * width;
+    a[e] = k < C ? (double)w[i * C + k] : (k - C == i ? 1.0 : 0.0);
+  }
+}
+
+// W⁻¹ as floats, for the entries of r, from the right half of the reduced [W | I] (width 2C).
+FLOWRT_DEVICE void store_inverse(const double* a, int C, float* w_inv, IndexRange r) {
+  for (long long e = r.begin; e < r.end; e += r.step) {
+    long long i = e / C, k = e - i * C;
+    w_inv[e] = (float)a[i * 2 * C + C + k];
+  }
+}
+
+// Row j's entries right of column j divided by the pivot, by the calling block (the pivot itself is
+// left: no later step reads it).
+FLOWRT_DEVICE void divide_pivot_row(double* a, long long width, int j, double pivot) {
+  IndexRange r = block_range(width - (j + 1));
+  for (long long t = r.begin; t < r.end; t += r.step) a[(long long)j * width + j + 1 + t] /= pivot;
+}
+
+// The elimination's update a[i,k] −= (a[i,j] / divisor)·a[j,k] for the (row, column) pairs of r,
+// numbered from (row_begin, j + 1) with the column fastest, `cols` columns a row; row j is skipped.
+FLOWRT_DEVICE void eliminate_entries(double* a, long long stride, int j, int row_begin, long long cols, double divisor,
+                                     IndexRange r) {
+  const double* pivot_row = a + (long long)j * stride;
+  for (long long e = r.begin; e < r.end; e += r.step) {
+    long long i = row_begin + e / cols, k = j + 1 + e % cols;
+    if (i == j) continue;
+    double f = a[i * stride + j] / divisor;
+    a[i * stride + k] -= f * pivot_row[k];
+  }
+}
+
 // Partial pivoting for column j of the rows [j, C) of a (row-major, `stride` doubles a row): the row
 // whose entry in column j has the largest magnitude, the first such row on ties (as the serial
 // scan it replaces, and LAPACK's getrf), is swapped into row j (`width` entries of each row). Every
@@ -139,16 +176,10 @@ FLOWRT_DEVICE void block_eliminate(double* a, long long stride, int C, int j, in
                                    double divisor) {
   long long cols = col_end - (j + 1);
   if (cols <= 0) return;
-  const double* pivot_row = a + (long long)j * stride;
 #if defined(__CUDACC__) || defined(FLOWRT_FIBERS)
-  IndexRange r = block_range((long long)(C - row_begin) * cols);
-  for (long long e = r.begin; e < r.end; e += r.step) {
-    long long i = row_begin + e / cols, k = j + 1 + e % cols;
-    if (i == j) continue;
-    double f = a[i * stride + j] / divisor;
-    a[i * stride + k] -= f * pivot_row[k];
-  }
+  eliminate_entries(a, stride, j, row_begin, cols, divisor, block_range((long long)(C - row_begin) * cols));
 #else
+  const double* pivot_row = a + (long long)j * stride;
   for (long long i = row_begin; i < C; i++) {
     if (i == j) continue;
     double f = a[i * stride + j] / divisor;
@@ -173,12 +204,12 @@ FLOWRT_DEVICE double block_log_abs_det(double* a, int C) {
   return log_abs;
 }
 
-// logdet may be null (then no determinant is computed); lu_scratch holds C·C doubles.
+// logdet may be null (then no determinant is computed, and lu_scratch may be null); else lu_scratch
+// holds C·C doubles.
 extern "C" __global__ void invconv_forward(const float* x, const float* w, int N, int C, int HW, int group, float* y,
                                            double* logdet, double* lu_scratch) {
   if (logdet != nullptr && blockIdx.x == 0 && blockIdx.y == 0) {
-    IndexRange rc = block_range((long long)C * C);
-    for (long long i = rc.begin; i < rc.end; i += rc.step) lu_scratch[i] = w[i];
+    load_augmented(w, C, C, lu_scratch, block_range((long long)C * C));
     __syncthreads();
     double log_abs = block_log_abs_det(lu_scratch, C);
     IndexRange rn = block_range(N);
@@ -198,26 +229,17 @@ FLOWRT_HOST_KERNEL(invconv_backward_data)
 // finished columns are not cleared: nothing reads them again).
 extern "C" __global__ void invconv_invert(const float* w, int C, double* scratch, float* w_inv) {
   int C2 = 2 * C;
-  IndexRange r0 = block_range((long long)C * C2);
-  for (long long e = r0.begin; e < r0.end; e += r0.step) {
-    long long i = e / C2, k = e - i * C2;
-    scratch[e] = k < C ? (double)w[i * C + k] : (k - C == i ? 1.0 : 0.0);
-  }
+  load_augmented(w, C, C2, scratch, block_range((long long)C * C2));
   __syncthreads();
   for (int j = 0; j < C; j++) {
     block_pivot(scratch, C2, C, j, C2);
     double pivot = scratch[(long long)j * C2 + j];
     __syncthreads();  // every thread holds the pivot before row j is divided
-    IndexRange rn = block_range(C2 - (j + 1));
-    for (long long t = rn.begin; t < rn.end; t += rn.step) scratch[(long long)j * C2 + j + 1 + t] /= pivot;
+    divide_pivot_row(scratch, C2, j, pivot);
     __syncthreads();
     block_eliminate(scratch, C2, C, j, 0, C2, 1.0);
   }
-  IndexRange r1 = block_range((long long)C * C);
-  for (long long e = r1.begin; e < r1.end; e += r1.step) {
-    long long i = e / C, k = e - i * C;
-    w_inv[e] = (float)scratch[i * C2 + C + k];
-  }
+  store_inverse(scratch, C, w_inv, block_range((long long)C * C));
 }
 FLOWRT_HOST_KERNEL(invconv_invert)
 
@@ -229,11 +251,7 @@ FLOWRT_HOST_KERNEL(invconv_invert)
 // the inverse, [W] (width C) for the determinant alone. Same arithmetic, entry for entry, as the
 // one-block kernels above.
 extern "C" __global__ void invconv_gj_load(const float* w, int C, int width, double* a) {
-  IndexRange r = grid_range((long long)C * width);
-  for (long long e = r.begin; e < r.end; e += r.step) {
-    long long i = e / width, k = e - i * width;
-    a[e] = k < C ? (double)w[i * C + k] : (k - C == i ? 1.0 : 0.0);
-  }
+  load_augmented(w, C, width, a, grid_range((long long)C * width));
 }
 FLOWRT_HOST_KERNEL(invconv_gj_load)
 
@@ -247,10 +265,7 @@ extern "C" __global__ void invconv_gj_pivot(double* a, int C, int width, int j, 
   double log_abs = (j == 0 ? 0.0 : *log_abs_det) + log(fabs(pivot));
   __syncthreads();  // every thread has read *log_abs_det and the pivot before either is written
   if (threadIdx.x == 0) *log_abs_det = log_abs;
-  if (inverse) {
-    IndexRange rn = block_range(width - (j + 1));
-    for (long long t = rn.begin; t < rn.end; t += rn.step) a[(long long)j * width + j + 1 + t] /= pivot;
-  }
+  if (inverse) divide_pivot_row(a, width, j, pivot);
   if (logdet != nullptr && j == C - 1) {
     IndexRange rs = block_range(N);
     for (long long n = rs.begin; n < rs.end; n += rs.step) logdet[n] += (double)HW * log_abs;
@@ -262,25 +277,16 @@ FLOWRT_HOST_KERNEL(invconv_gj_pivot)
 // the rows other than j: all of them with `inverse` (row j normalized, d = 1), else those below j
 // (d = the pivot). Column j is left alone, so every thread reads the factors unchanged.
 extern "C" __global__ void invconv_gj_eliminate(double* a, int C, int width, int j, int inverse) {
-  long long row_begin = inverse ? 0 : j + 1, cols = width - (j + 1);
+  int row_begin = inverse ? 0 : j + 1;
+  long long cols = width - (j + 1);
   double divisor = inverse ? 1.0 : a[(long long)j * width + j];
-  const double* pivot_row = a + (long long)j * width;
-  IndexRange r = grid_range((C - row_begin) * cols);
-  for (long long e = r.begin; e < r.end; e += r.step) {
-    long long i = row_begin + e / cols, k = j + 1 + e % cols;
-    if (i == j) continue;
-    a[i * width + k] -= a[i * width + j] / divisor * pivot_row[k];
-  }
+  eliminate_entries(a, width, j, row_begin, cols, divisor, grid_range((C - row_begin) * cols));
 }
 FLOWRT_HOST_KERNEL(invconv_gj_eliminate)
 
 // W⁻¹ as floats from the right half of the reduced [I | W⁻¹].
 extern "C" __global__ void invconv_gj_store(const double* a, int C, float* w_inv) {
-  IndexRange r = grid_range((long long)C * C);
-  for (long long e = r.begin; e < r.end; e += r.step) {
-    long long i = e / C, k = e - i * C;
-    w_inv[e] = (float)a[i * 2 * C + C + k];
-  }
+  store_inverse(a, C, w_inv, grid_range((long long)C * C));
 }
 FLOWRT_HOST_KERNEL(invconv_gj_store)
 

@@ -61,9 +61,11 @@ public final class InvConvOps {
     checkWeight(w, s.c(), "1×1 conv weight");
     if (logdet != null) logdet.require(DType.F64, s.n(), "logdet");
     boolean gridDeterminant = logdet != null && s.c() >= GRID_GAUSS_JORDAN_CHANNELS;
-    try (DeviceBuffer scratch = be.allocate(DType.F64, (long) s.c() * s.c())) {
+    DeviceBuffer launchLogdet = gridDeterminant ? null : logdet;
+    // The one-block determinant's LU scratch, only when that determinant runs in this launch.
+    try (DeviceBuffer scratch = launchLogdet == null ? null : be.allocate(DType.F64, (long) s.c() * s.c())) {
       be.launch(Kernel.INVCONV_FORWARD, mixGrid(be, s, group), be.args().ptr(x).ptr(w).i32(s.n())
-          .i32(s.c()).i32(s.hw()).i32(group).ptr(y).ptrOrNull(gridDeterminant ? null : logdet).ptr(scratch));
+          .i32(s.c()).i32(s.hw()).i32(group).ptr(y).ptrOrNull(launchLogdet).ptrOrNull(scratch));
     }
     if (gridDeterminant) gridGaussJordan(be, w, s.c(), null, logdet, s.n(), s.hw());
   }
