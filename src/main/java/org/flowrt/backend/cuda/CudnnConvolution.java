@@ -78,8 +78,7 @@ final class CudnnConvolution implements Convolution {
     cudnn(cudnnSetConvolution2dDescriptor(convDesc, p, p, 1, 1, 1, 1, CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT),
         "cudnnSetConvolution2dDescriptor");
     ConvAlgorithms policy = options.convAlgorithms();
-    // With FP32 the descriptor stays at FMA math whatever cudnnFind* reports; with TF32 each pass
-    // takes the math type its algorithm was measured with, as PyTorch does.
+    // With TF32 each pass takes the math type its algorithm was measured with, as PyTorch does.
     int math = mathType(options.convMath());
     cudnn(cudnnSetConvolutionMathType(convDesc, math), "cudnnSetConvolutionMathType");
 
@@ -93,24 +92,34 @@ final class CudnnConvolution implements Convolution {
           "cudnnFindConvolutionForwardAlgorithm");
       forward = choose(found.get(), j -> {
         cudnnConvolutionFwdAlgoPerf_t r = fwd.getPointer(j);
-        return new Candidate(r.status(), new Choice(r.algo(), r.memory(), r.determinism() == CUDNN_DETERMINISTIC, math == CUDNN_FMA_MATH ? math : r.mathType()));
+        return candidate(r.status(), r.algo(), r.memory(), r.determinism(), r.mathType(), math);
       }, policy, "forward");
       cudnn(cudnnFindConvolutionBackwardDataAlgorithm(handle, wDesc, yDesc, convDesc, xDesc, CANDIDATES, found, bwd),
           "cudnnFindConvolutionBackwardDataAlgorithm");
       data = choose(found.get(), j -> {
         cudnnConvolutionBwdDataAlgoPerf_t r = bwd.getPointer(j);
-        return new Candidate(r.status(), new Choice(r.algo(), r.memory(), r.determinism() == CUDNN_DETERMINISTIC, math == CUDNN_FMA_MATH ? math : r.mathType()));
+        return candidate(r.status(), r.algo(), r.memory(), r.determinism(), r.mathType(), math);
       }, policy, "backward data");
       cudnn(cudnnFindConvolutionBackwardFilterAlgorithm(handle, xDesc, yDesc, convDesc, wDesc, CANDIDATES, found, flt),
           "cudnnFindConvolutionBackwardFilterAlgorithm");
       filter = choose(found.get(), j -> {
         cudnnConvolutionBwdFilterAlgoPerf_t r = flt.getPointer(j);
-        return new Candidate(r.status(), new Choice(r.algo(), r.memory(), r.determinism() == CUDNN_DETERMINISTIC, math == CUDNN_FMA_MATH ? math : r.mathType()));
+        return candidate(r.status(), r.algo(), r.memory(), r.determinism(), r.mathType(), math);
       }, policy, "backward filter");
     }
   }
 
   private record Candidate(int status, Choice choice) {}
+
+  /**
+   * One row of cudnnFind*'s results. With the descriptor at FMA math (FP32) the pass stays there
+   * whatever the row reports; otherwise it runs with the math type the row was measured with.
+   */
+  private static Candidate candidate(int status, int algo, long memory, int determinism, int measuredMath,
+      int descriptorMath) {
+    int math = descriptorMath == CUDNN_FMA_MATH ? descriptorMath : measuredMath;
+    return new Candidate(status, new Choice(algo, memory, determinism == CUDNN_DETERMINISTIC, math));
+  }
 
   /** cuDNN's math type for a ConvMath: TF32 is what CUDNN_DEFAULT_MATH permits on Ampere and later. */
   static int mathType(ConvMath math) {
