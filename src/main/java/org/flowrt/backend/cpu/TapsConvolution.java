@@ -40,15 +40,26 @@ final class TapsConvolution implements CpuConvolution {
    * 1.21 ms recast against 2.1 / 1.6 / 2.1 direct (`bench-one --op-times`, forward / backward data /
    * backward filter); 24 outputs lose (128 → 24 at 8×8: 0.82 / 0.93 / 0.89 against 0.69 / 0.57 /
    * 0.77 ms).
+   *
+   * <p>On planes of 8×8 and more, up to 12 inputs gain when the outputs are many (12 → 128 at 8×8,
+   * batch 16: 0.33 / 0.29 / 0.34 and 0.46 / 0.46 / 0.45 ms recast against 0.50 / 0.41 / 0.50 and
+   * 0.58 / 0.61 / 0.65 direct in two runs of scripts/bench-conv-plans.sh, which alternates flowrt's
+   * plans in one process); at 4×4 the recast's GEMM has 16 columns an image and 8 → 128 lost there
+   * (0.55 / 0.47 / 0.62 against 0.39 / 0.39 / 0.42 ms), and with few outputs the direct kernel holds
+   * (12 → 24 at 8×8: 0.21 / 0.20 / 0.22 recast against 0.16 / 0.15 / 0.17).
    */
   static final int MAX_OUTPUT_TAP_CHANNELS = 108;
   static final int MAX_INPUT_TAP_CHANNELS = 54;
+  static final int MAX_INPUT_TAP_CHANNELS_WIDE = 108;  // on planes of WIDE_PLANE pixels or more, outputs ≥ 8× inputs
+  static final int WIDE_PLANE = 64;
 
   /** The side to recast for this shape, or null to run it direct. */
   static Side sideFor(ConvShape s) {
     if (s.kernelSize() == 1) return null;
     int taps = s.kernelSize() * s.kernelSize();
-    boolean out = s.outChannels() * taps <= MAX_OUTPUT_TAP_CHANNELS, in = s.inChannels() * taps <= MAX_INPUT_TAP_CHANNELS;
+    boolean out = s.outChannels() * taps <= MAX_OUTPUT_TAP_CHANNELS;
+    boolean wide = s.height() * s.width() >= WIDE_PLANE && s.outChannels() >= 8 * s.inChannels();
+    boolean in = s.inChannels() * taps <= (wide ? MAX_INPUT_TAP_CHANNELS_WIDE : MAX_INPUT_TAP_CHANNELS);
     if (out == in) return null;  // neither, or both small: nothing to gain
     return out ? Side.OUTPUT : Side.INPUT;
   }

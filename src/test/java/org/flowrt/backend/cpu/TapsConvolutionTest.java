@@ -25,10 +25,13 @@ class TapsConvolutionTest {
     assertEquals(Side.OUTPUT, TapsConvolution.sideFor(new ConvShape(64, 128, 8, 8, 8, 3)), "zero-conv, 8 outputs");
     assertEquals(Side.INPUT, TapsConvolution.sideFor(new ConvShape(16, 6, 16, 16, 128, 3)), "first conv, 6 inputs");
     assertEquals(Side.OUTPUT, TapsConvolution.sideFor(new ConvShape(16, 128, 16, 16, 12, 3)), "zero-conv, 12 outputs");
+    assertEquals(Side.INPUT, TapsConvolution.sideFor(new ConvShape(16, 12, 8, 8, 128, 3)), "first conv, 12 inputs at 8×8");
     // measured no gain or slower recast
     assertNull(TapsConvolution.sideFor(new ConvShape(64, 128, 4, 4, 16, 3)), "zero-conv, 16 outputs");
     assertNull(TapsConvolution.sideFor(new ConvShape(16, 128, 8, 8, 24, 3)), "zero-conv, 24 outputs");
-    assertNull(TapsConvolution.sideFor(new ConvShape(64, 8, 4, 4, 128, 3)), "first conv, 8 inputs");
+    assertNull(TapsConvolution.sideFor(new ConvShape(64, 8, 4, 4, 128, 3)), "first conv, 8 inputs at 4×4");
+    assertNull(TapsConvolution.sideFor(new ConvShape(16, 12, 8, 8, 24, 3)), "12 inputs, few outputs");
+    assertNull(TapsConvolution.sideFor(new ConvShape(16, 24, 8, 8, 128, 3)), "first conv, 24 inputs");
     assertNull(TapsConvolution.sideFor(new ConvShape(64, 128, 16, 16, 128, 1)), "1×1");
     assertNull(TapsConvolution.sideFor(new ConvShape(1, 2, 3, 3, 2, 3)), "both sides small");
   }
