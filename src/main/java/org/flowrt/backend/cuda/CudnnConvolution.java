@@ -57,6 +57,7 @@ final class CudnnConvolution implements Convolution {
   private final Choice forward;
   private final Choice data;
   private final Choice filter;
+  private int descriptorMath;  // the math type convDesc holds now
   private boolean closed;
 
   CudnnConvolution(CudaBackend backend, cudnnContext handle, MemoryPool pool, ConvShape s, BackendOptions options) {
@@ -81,6 +82,7 @@ final class CudnnConvolution implements Convolution {
     // With TF32 each pass takes the math type its algorithm was measured with, as PyTorch does.
     int math = mathType(options.convMath());
     cudnn(cudnnSetConvolutionMathType(convDesc, math), "cudnnSetConvolutionMathType");
+    descriptorMath = math;
 
     // cudnnFind* runs every candidate on the device; it needs the context current on this thread.
     backend.checkOpen();
@@ -129,9 +131,14 @@ final class CudnnConvolution implements Convolution {
     };
   }
 
-  /** Sets the descriptor to the math type the pass's algorithm was measured with. */
+  /**
+   * Sets the descriptor to the math type the pass's algorithm was measured with, when it holds another
+   * one. With FP32 every pass takes FMA math, the type it was created with, so no pass makes the call.
+   */
   private void useMath(Choice c) {
+    if (c.mathType() == descriptorMath) return;
     cudnn(cudnnSetConvolutionMathType(convDesc, c.mathType()), "cudnnSetConvolutionMathType");
+    descriptorMath = c.mathType();
   }
 
   /** cudnnFind* lists candidates fastest first: the first that ran and satisfies the policy. */
