@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Random;
 import org.flowrt.backend.ConvShape;
 import org.flowrt.backend.ConvTaps.Side;
-import org.flowrt.backend.DType;
 import org.flowrt.backend.DeviceBuffer;
 import org.flowrt.backend.MemoryPool;
 
@@ -26,10 +25,9 @@ public final class ConvPlanBench {
 
   public static void main(String[] args) {
     int rounds = Integer.parseInt(args[0]);
-    try (CpuBackend be = new CpuBackend()) {
+    try (CpuBackend be = new CpuBackend(); DnnlEngine dnnl = new DnnlEngine();
+        ConvWorkers workers = new ConvWorkers(CpuBackend.usableCores())) {
       MemoryPool pool = (MemoryPool) be.memory();
-      DnnlEngine dnnl = new DnnlEngine();
-      ConvWorkers workers = new ConvWorkers(CpuBackend.usableCores());
       System.out.println("| shape | plan | forward ms | backward data ms | backward filter ms |");
       System.out.println("| --- | --- | --- | --- | --- |");
       for (int a = 1; a < args.length; a++) {
@@ -76,9 +74,7 @@ public final class ConvPlanBench {
   private static DeviceBuffer filled(CpuBackend be, long count, Random r) {
     float[] v = new float[Math.toIntExact(count)];
     for (int i = 0; i < v.length; i++) v[i] = (float) r.nextGaussian() * 0.1f;
-    DeviceBuffer b = be.allocate(DType.F32, count);
-    be.upload(v, b);
-    return b;
+    return be.uploadNew(v);
   }
 
   private static double median(double[] v) {
