@@ -50,15 +50,17 @@ final class TapsConvolution implements CpuConvolution {
    */
   static final int MAX_OUTPUT_TAP_CHANNELS = 108;
   static final int MAX_INPUT_TAP_CHANNELS = 54;
-  static final int MAX_INPUT_TAP_CHANNELS_WIDE = 108;  // on planes of WIDE_PLANE pixels or more, outputs ≥ 8× inputs
+  /** The input side's limit on planes of WIDE_PLANE pixels or more, with WIDE_OUTPUTS_PER_INPUT outputs an input. */
+  static final int MAX_INPUT_TAP_CHANNELS_WIDE = 108;
   static final int WIDE_PLANE = 64;
+  static final int WIDE_OUTPUTS_PER_INPUT = 8;
 
   /** The side to recast for this shape, or null to run it direct. */
   static Side sideFor(ConvShape s) {
     if (s.kernelSize() == 1) return null;
     int taps = s.kernelSize() * s.kernelSize();
     boolean out = s.outChannels() * taps <= MAX_OUTPUT_TAP_CHANNELS;
-    boolean wide = s.height() * s.width() >= WIDE_PLANE && s.outChannels() >= 8 * s.inChannels();
+    boolean wide = s.height() * s.width() >= WIDE_PLANE && s.outChannels() >= WIDE_OUTPUTS_PER_INPUT * s.inChannels();
     boolean in = s.inChannels() * taps <= (wide ? MAX_INPUT_TAP_CHANNELS_WIDE : MAX_INPUT_TAP_CHANNELS);
     if (out == in) return null;  // neither, or both small: nothing to gain
     return out ? Side.OUTPUT : Side.INPUT;
