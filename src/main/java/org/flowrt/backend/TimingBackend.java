@@ -8,9 +8,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A backend that passes everything to another and, while recording, times each kernel launch and
- * each convolution pass by its shape: where a training step's time goes (`flowrt bench-one
- * --op-times`). A recorded op is followed by a synchronize, so a GPU's queued work is charged to the
+ * A backend that passes everything to another and, while recording, times each kernel launch, each
+ * convolution pass by its shape, and the memory operations between them (allocate, copy, zero,
+ * upload, download): where a training step's time goes (`flowrt bench-one --op-times`). A recorded op is followed by a synchronize, so a GPU's queued work is charged to the
  * op that queued it (and recording slows a GPU run: time it with recording off). A convolution's
  * time includes any kernels it launches itself (the CPU's taps shifts). It owns nothing: closing it
  * leaves the wrapped backend open.
@@ -117,7 +117,10 @@ public final class TimingBackend implements Backend {
 
   @Override
   public DeviceBuffer allocate(DType type, long count) {
-    return inner.allocate(type, count);
+    if (!recording) return inner.allocate(type, count);
+    DeviceBuffer[] b = new DeviceBuffer[1];
+    timed("allocate", () -> b[0] = inner.allocate(type, count));
+    return b[0];
   }
 
   @Override
@@ -127,42 +130,50 @@ public final class TimingBackend implements Backend {
 
   @Override
   public void upload(float[] source, DeviceBuffer target) {
-    inner.upload(source, target);
+    if (recording) timed("upload", () -> inner.upload(source, target));
+    else inner.upload(source, target);
   }
 
   @Override
   public void upload(double[] source, DeviceBuffer target) {
-    inner.upload(source, target);
+    if (recording) timed("upload", () -> inner.upload(source, target));
+    else inner.upload(source, target);
   }
 
   @Override
   public void upload(int[] source, DeviceBuffer target) {
-    inner.upload(source, target);
+    if (recording) timed("upload", () -> inner.upload(source, target));
+    else inner.upload(source, target);
   }
 
   @Override
   public void download(DeviceBuffer source, float[] target) {
-    inner.download(source, target);
+    if (recording) timed("download", () -> inner.download(source, target));
+    else inner.download(source, target);
   }
 
   @Override
   public void download(DeviceBuffer source, double[] target) {
-    inner.download(source, target);
+    if (recording) timed("download", () -> inner.download(source, target));
+    else inner.download(source, target);
   }
 
   @Override
   public void download(DeviceBuffer source, int[] target) {
-    inner.download(source, target);
+    if (recording) timed("download", () -> inner.download(source, target));
+    else inner.download(source, target);
   }
 
   @Override
   public void copy(DeviceBuffer source, DeviceBuffer target) {
-    inner.copy(source, target);
+    if (recording) timed("copy", () -> inner.copy(source, target));
+    else inner.copy(source, target);
   }
 
   @Override
   public void zero(DeviceBuffer target) {
-    inner.zero(target);
+    if (recording) timed("zero", () -> inner.zero(target));
+    else inner.zero(target);
   }
 
   @Override

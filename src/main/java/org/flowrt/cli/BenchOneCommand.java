@@ -151,14 +151,19 @@ final class BenchOneCommand implements Callable<Integer> {
         samplePeak = Math.max(samplePeak, be.memory().peakBytes());
       }
       List<TimingBackend.OpTime> trainOps = null, sampleOps = null;
+      double trainOpsWall = 0, sampleOpsWall = 0;
       if (timing != null) {
+        long t0 = System.nanoTime();
         timing.recording(true);
         for (int i = 0; i < stepsPerPass; i++) step(be, trainer, cfg, random);
         timing.recording(false);
+        trainOpsWall = (System.nanoTime() - t0) / 1e6;
         trainOps = timing.takeTimes();
+        t0 = System.nanoTime();
         timing.recording(true);
         glow.sample(batch, temperature, passes).close();
         timing.recording(false);
+        sampleOpsWall = (System.nanoTime() - t0) / 1e6;
         sampleOps = timing.takeTimes();
       }
       if (!ranks.leader()) return null;
@@ -184,7 +189,9 @@ final class BenchOneCommand implements Callable<Integer> {
       if (trainOps != null) {
         r.put("op_times_steps", stepsPerPass);
         r.put("train_op_times", trainOps);  // over op_times_steps training steps
+        r.put("train_op_times_wall_millis", trainOpsWall);  // the same steps' wall time: ops + the host work between them
         r.put("sample_op_times", sampleOps);  // one sample of --batch images
+        r.put("sample_op_times_wall_millis", sampleOpsWall);
       }
       return r;
     }

@@ -32,25 +32,31 @@ class BenchOneCliTest {
   }
 
   /**
-   * --op-times: one more pass with every kernel and convolution pass timed, each op's calls counted,
-   * so the counts are checked against the model.
+   * --op-times: one more pass with every kernel, convolution pass and memory operation timed, each
+   * op's calls counted, so the counts are checked against the model.
    */
   @Test
-  void opTimesCountEachKernelAndConvolutionPass() {
+  void opTimesCountEachKernelConvolutionPassAndMemoryOperation() {
     String[] args = {"bench-one", "--steps-per-pass", "2", "--passes", "1", "--op-times", "--channels", "1", "--image-size",
         "8", "--levels", "2", "--steps", "2", "--width", "8", "--batch", "2"};
     CliRunner.Result bench = CliRunner.run(args);
     assertEquals(0, bench.exit(), bench.toString());
     JsonObject r = JsonParser.parseString(bench.out().lines().reduce((a, b) -> b).orElseThrow()).getAsJsonObject();
     java.util.Map<String, Long> train = new java.util.HashMap<>();
-    double previous = Double.MAX_VALUE;
+    double previous = Double.MAX_VALUE, total = 0;
     for (var e : r.getAsJsonArray("train_op_times")) {
       JsonObject op = e.getAsJsonObject();
       double ms = op.get("millis").getAsDouble();
       assertTrue(ms >= 0 && ms <= previous, "slowest first: " + op);
       previous = ms;
+      total += ms;
       train.put(op.get("op").getAsString(), op.get("calls").getAsLong());
     }
+    // The memory operations between the kernels are timed too: each step uploads its batch and
+    // zeroes the gradients; and the recorded steps' wall time holds every op.
+    assertTrue(train.getOrDefault("upload", 0L) >= 2 && train.getOrDefault("zero", 0L) >= 2, train.toString());
+    assertTrue(train.getOrDefault("allocate", 0L) > 0, train.toString());
+    assertTrue(r.get("train_op_times_wall_millis").getAsDouble() >= total, r.toString());
     // Level 1 (1×8×8 squeezed to 4×4×4) has 2 flow steps, each coupling 2 of the 4 channels; its
     // network's first convolution (2→8 at 4×4) runs forward in each of the 2 training steps and
     // again in the reversible backward's rebuild, and its filter gradient once.

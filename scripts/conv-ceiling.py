@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""The ceiling the convolutions put on a configuration: its training step and sample as measured,
+then with nothing but their convolutions (everything else — custom kernels, memory operations, host
+work — taken as free), the convolutions as fast as they ran in the application and as fast as the
+best of flowrt's CPU plans runs each ALONE (scripts/bench-conv-plans.sh: oneDNN direct or a taps
+recast, cache-warm, the same buffers every call); beside PyTorch's figures when given. Reads bench-one --op-times JSON lines (calls per op, their times
+in the application), bench-conv-plans' table rows (several rounds: each plan's median is taken),
+and glow_torch.py JSON lines. Run by
+scripts/conv-ceiling.sh, which also prints what the inputs were.
+
+Usage: conv-ceiling.py FLOWRT_JSONL PLANS_TABLE [TORCH_JSONL]"""
+import json
+import re
+import statistics
+import sys
+
+OP = re.compile(r"conv (\d+)x\d+ (\d+)→(\d+) at (\d+)x\d+ (forward|backward data|backward filter)$")
+ROW = re.compile(r"\| (\d+)×\d+ (\d+) → (\d+) at (\d+)×\d+, batch (\d+) \| ([a-z ]+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \|")
+PASSES = ("forward", "backward data", "backward filter")
+
+
+def lines(path):
+    with open(path) as f:
+        return [json.loads(l) for l in f if l.strip().startswith("{")]
+
+
+def shape_of(op):
+    """(K, IN, OUT, SIDE) and the pass of a convolution op's name, or None for a kernel."""
+    m = OP.match(op)
+    return ((int(m[1]), int(m[2]), int(m[3]), int(m[4])), m[5]) if m else None
+
+
+def best_plans(path):
+    """(K, IN, OUT, SIDE) → {pass: (ms, plan)}: each plan's median over the table's rounds, then the
+    fastest plan of each pass."""
+    seen = {}
+    with open(path) as f:
+        for line in f:
+            m = ROW.match(line.strip())
+            if not m:
+                continue
+            key = (int(m[1]), int(m[2]), int(m[3]), int(m[4]))
+            for p, ms in zip(PASSES, (float(m[7]), float(m[8]), float(m[9]))):
+                seen.setdefault((key, p, m[6]), []).append(ms)
+    best = {}
+    for (key, p, plan), ms in seen.items():
+        ms = statistics.median(ms)
+        if p not in best.setdefault(key, {}) or ms < best[key][p][0]:
+            best[key][p] = (ms, plan)
+    return best
+
+
+def projection(run, key, per, best):
+    """Measured wall ms, measured convolution ms, and the convolutions at their best plans alone (ms)."""
+    wall = run[key + "_wall_millis"] / per
+    conv = ideal = 0.0
+    for o in run[key]:
+        found = shape_of(o["op"])
+        if not found:
+            continue
+        shape, p = found
+        conv += o["millis"] / per
+        ideal += o["calls"] / per * best[shape][p][0]
+    return wall, conv, ideal
+
+
+def main():
+    runs = lines(sys.argv[1])
+    best = best_plans(sys.argv[2])
+    torch = lines(sys.argv[3]) if len(sys.argv) > 3 else []
+    batch = runs[0]["batch"]
+    print("| | flowrt img/s (timed passes) | PyTorch img/s | ratio | op-timed run ms | of it convolutions ms | "
+          "everything else ms | img/s with the convolutions alone | ratio | the convolutions at their best plans alone ms "
+          "| img/s with those alone | ratio |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for key, label, measured in (("train_op_times", "training step", "train_images_per_s"),
+                                 ("sample_op_times", "sample", "sample_images_per_s")):
+        per = runs[0]["op_times_steps"] if key == "train_op_times" else 1
+        walls, convs, ideals = zip(*(projection(r, key, per, best) for r in runs))
+        wall, conv, ideal = statistics.median(walls), statistics.median(convs), statistics.median(ideals)
+        timed = statistics.median(r[measured] for r in runs)
+        theirs = statistics.median(t[measured] for t in torch) if torch else None
+        ratio = lambda v: f"{v / theirs:.2f}×" if theirs else "–"
+        conv_only, ideal_only = batch / (conv / 1000), batch / (ideal / 1000)
+        print(f"| {label} | {timed:.1f} | {'–' if theirs is None else f'{theirs:.1f}'} | {ratio(timed)} | {wall:.1f} | "
+              f"{conv:.1f} | {wall - conv:.1f} | {conv_only:.1f} | {ratio(conv_only)} | {ideal:.1f} | {ideal_only:.1f} | "
+              f"{ratio(ideal_only)} |")
+    print()
+    print("| convolution | pass | calls a step | in the application, ms a call | best plan alone | ms a call |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    per = runs[0]["op_times_steps"]
+    app = {}
+    for r in runs:
+        for o in r["train_op_times"]:
+            if shape_of(o["op"]):
+                app.setdefault(o["op"], []).append((o["calls"], o["millis"]))
+    for op, seen in sorted(app.items(), key=lambda kv: -statistics.median(ms for _, ms in kv[1])):
+        shape, p = shape_of(op)
+        calls = seen[0][0]
+        ms, plan = best[shape][p]
+        print(f"| {op[5:-len(p) - 1]} | {p} | {calls // per} | {statistics.median(m / c for c, m in seen):.3f} | "
+              f"{plan} | {ms:.3f} |")
+
+
+if __name__ == "__main__":
+    main()
