@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# How far flowrt's CPU step is from what its convolution plans can do: a configuration's training
-# step and sample as measured (bench-one --op-times: every op's calls and time in the application),
-# the same with every convolution pass at the speed of its best plan run alone
-# (scripts/bench-conv-plans.sh on each of the configuration's shapes), and PyTorch's figures
-# (scripts/peers/glow_torch.py) from runs alternated with flowrt's (docs/benchmarks.md, "Eighth round").
+# The ceiling a configuration's convolutions set on its CPU speed (scripts/conv-ceiling.py): its
+# training step and sample as measured (bench-one --op-times: every op's calls and time in the
+# application), then with nothing but their convolutions, as fast as they ran in the application and
+# each pass at the speed of its best plan run alone (scripts/bench-conv-plans.sh on each of the
+# configuration's shapes), beside PyTorch's figures (scripts/peers/glow_torch.py) from runs alternated
+# with flowrt's (docs/benchmarks.md, "Eighth round").
 # Usage: scripts/conv-ceiling.sh [ROUNDS=3] [bench-one model options; default config A]
 #   NO_TORCH=1 leaves PyTorch out; PLAN_ROUNDS (default 3) rounds of bench-conv-plans after each run;
 #   RAW=DIR keeps the runs' JSON lines and the plans' tables there.

@@ -10,10 +10,11 @@ import java.util.Map;
 /**
  * A backend that passes everything to another and, while recording, times each kernel launch, each
  * convolution pass by its shape, and the memory operations between them (allocate, copy, zero,
- * upload, download): where a training step's time goes (`flowrt bench-one --op-times`). A recorded op is followed by a synchronize, so a GPU's queued work is charged to the
- * op that queued it (and recording slows a GPU run: time it with recording off). A convolution's
- * time includes any kernels it launches itself (the CPU's taps shifts). It owns nothing: closing it
- * leaves the wrapped backend open.
+ * upload, download): where a training step's time goes (`flowrt bench-one --op-times`). A recorded
+ * op is followed by a synchronize, so a GPU's queued work is charged to the op that queued it (and
+ * recording slows a GPU run: time it with recording off). A convolution's time includes any kernels
+ * it launches itself (the CPU's taps shifts). It owns nothing: closing it leaves the wrapped backend
+ * open.
  */
 public final class TimingBackend implements Backend {
   /** One op's total over the recorded launches. */
