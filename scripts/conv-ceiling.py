@@ -1,12 +1,17 @@
 #!/usr/bin/env python3
-"""The ceiling the convolutions put on a configuration: its training step and sample as measured,
-then with nothing but their convolutions (everything else — custom kernels, memory operations, host
-work — taken as free), the convolutions as fast as they ran in the application and as fast as the
-best of flowrt's CPU plans runs each ALONE (scripts/bench-conv-plans.sh: oneDNN direct or a taps
-recast, cache-warm, the same buffers every call); beside PyTorch's figures when given. Reads bench-one --op-times JSON lines (calls per op, their times
-in the application), bench-conv-plans' table rows (several rounds: each plan's median is taken),
-and glow_torch.py JSON lines. Run by
-scripts/conv-ceiling.sh, which also prints what the inputs were.
+"""The ceiling a configuration's convolutions put on its speed. Prints its training step and sample
+as measured, split into convolutions, actnorm kernels and the rest; then what they would be with
+nothing but:
+- the convolutions, as fast as they ran in the application (everything else taken as free);
+- the convolutions and the actnorm kernels (already at about the machine's bandwidth; only fused
+  into the convolutions could they cost less);
+- the convolutions, each pass as fast as the best of flowrt's CPU plans runs it ALONE
+  (scripts/bench-conv-plans.sh: oneDNN direct or a taps recast, cache-warm, the same buffers every
+  call);
+each beside PyTorch's figures when given. Reads bench-one --op-times JSON lines (calls per op,
+their times in the application), bench-conv-plans' table rows (several rounds: each plan's median
+is taken), and glow_torch.py JSON lines. Run by scripts/conv-ceiling.sh, which also prints what the
+inputs were.
 
 Usage: conv-ceiling.py FLOWRT_JSONL PLANS_TABLE [TORCH_JSONL]"""
 import json
@@ -17,6 +22,7 @@ import sys
 OP = re.compile(r"conv (\d+)x\d+ (\d+)→(\d+) at (\d+)x\d+ (forward|backward data|backward filter)$")
 ROW = re.compile(r"\| (\d+)×\d+ (\d+) → (\d+) at (\d+)×\d+, batch (\d+) \| ([a-z ]+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \|")
 PASSES = ("forward", "backward data", "backward filter")
+ACTNORM = "actnorm_"  # the actnorm kernels: already at about the machine's bandwidth, and only fused into the convolutions could they cost less
 
 
 def lines(path):
@@ -51,17 +57,20 @@ def best_plans(path):
 
 
 def projection(run, key, per, best):
-    """Measured wall ms, measured convolution ms, and the convolutions at their best plans alone (ms)."""
+    """Measured wall ms, convolution ms, actnorm kernels' ms, and the convolutions at their best plans
+    alone (ms)."""
     wall = run[key + "_wall_millis"] / per
-    conv = ideal = 0.0
+    conv = actnorm = ideal = 0.0
     for o in run[key]:
         found = shape_of(o["op"])
         if not found:
+            if o["op"].startswith(ACTNORM):
+                actnorm += o["millis"] / per
             continue
         shape, p = found
         conv += o["millis"] / per
         ideal += o["calls"] / per * best[shape][p][0]
-    return wall, conv, ideal
+    return wall, conv, actnorm, ideal
 
 
 def main():
@@ -69,22 +78,27 @@ def main():
     best = best_plans(sys.argv[2])
     torch = lines(sys.argv[3]) if len(sys.argv) > 3 else []
     batch = runs[0]["batch"]
-    print("| | flowrt img/s (timed passes) | PyTorch img/s | ratio | op-timed run ms | of it convolutions ms | "
-          "everything else ms | img/s with the convolutions alone | ratio | the convolutions at their best plans alone ms "
-          "| img/s with those alone | ratio |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    measured_rows, ceiling_rows = [], []
     for key, label, measured in (("train_op_times", "training step", "train_images_per_s"),
                                  ("sample_op_times", "sample", "sample_images_per_s")):
         per = runs[0]["op_times_steps"] if key == "train_op_times" else 1
-        walls, convs, ideals = zip(*(projection(r, key, per, best) for r in runs))
-        wall, conv, ideal = statistics.median(walls), statistics.median(convs), statistics.median(ideals)
+        wall, conv, actnorm, ideal = (statistics.median(v) for v in zip(*(projection(r, key, per, best) for r in runs)))
         timed = statistics.median(r[measured] for r in runs)
         theirs = statistics.median(t[measured] for t in torch) if torch else None
         ratio = lambda v: f"{v / theirs:.2f}×" if theirs else "–"
-        conv_only, ideal_only = batch / (conv / 1000), batch / (ideal / 1000)
-        print(f"| {label} | {timed:.1f} | {'–' if theirs is None else f'{theirs:.1f}'} | {ratio(timed)} | {wall:.1f} | "
-              f"{conv:.1f} | {wall - conv:.1f} | {conv_only:.1f} | {ratio(conv_only)} | {ideal:.1f} | {ideal_only:.1f} | "
-              f"{ratio(ideal_only)} |")
+        rate = lambda ms: f"{batch / (ms / 1000):.1f} ({ratio(batch / (ms / 1000))})"
+        measured_rows.append(f"| {label} | {timed:.1f} | {'–' if theirs is None else f'{theirs:.1f}'} | {ratio(timed)} | "
+                             f"{wall:.1f} | {conv:.1f} | {actnorm:.1f} | {wall - conv - actnorm:.1f} |")
+        ceiling_rows.append(f"| {label} | {rate(conv)} | {rate(conv + actnorm)} | {rate(ideal)} |")
+    print("| | flowrt img/s (timed passes) | PyTorch img/s | ratio | op-timed ms | of it convolutions | actnorm kernels "
+          "| the rest |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("\n".join(measured_rows))
+    print()
+    print("| nothing but (img/s, ratio to PyTorch) | the convolutions, as timed | the convolutions and the actnorm "
+          "kernels, as timed | the convolutions, each pass at its best plan alone |")
+    print("| --- | --- | --- | --- |")
+    print("\n".join(ceiling_rows))
     print()
     print("| convolution | pass | calls a step | in the application, ms a call | best plan alone | ms a call |")
     print("| --- | --- | --- | --- | --- | --- |")
