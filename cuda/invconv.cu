@@ -34,7 +34,8 @@
 // way, and fewer threads load the same inputs). One thread per pixel for all C made
 // 128 threads of 147k multiply-adds at that top level; groups of 16 still left ~23 threads per SM
 // there, bound by load latency (ncu on an H100: 99 µs a launch on average over the 256×256 model's
-// levels, at 1 % of the copy bandwidth; docs/benchmarks.md). The host build takes every channel in one group and ignores `group`.
+// levels, at 1 % of the copy bandwidth; docs/benchmarks.md). On the one-thread host build mixGroup
+// gives every channel to one group: a run of 8 pixels there already makes a thread's work large.
 #if defined(__CUDACC__) || defined(FLOWRT_FIBERS)
 #define MIX_TILE 1
 #else
@@ -63,9 +64,6 @@ FLOWRT_DEVICE void mix_tile(const float* xp, const float* w, int transpose, int 
 
 FLOWRT_DEVICE void mix_channels(const float* x, const float* w, int transpose, int N, int C, int HW, int group,
                                 float* y) {
-#if !defined(__CUDACC__) && !defined(FLOWRT_FIBERS)
-  group = C;
-#endif
   long long tiles = (HW + MIX_TILE - 1) / MIX_TILE;
   long long groups = (C + (long long)group - 1) / group;
   IndexRange r = grid_range((long long)N * groups * tiles);

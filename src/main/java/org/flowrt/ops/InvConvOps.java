@@ -29,11 +29,13 @@ public final class InvConvOps {
   static final int MAX_MIX_GROUP = 16;
 
   /**
-   * Output channels per GPU work item of the 1×1 mix (`group` in cuda/invconv.cu): as few as keep
-   * about half of the device's thread slots busy (one pixel and one channel per thread on a layer
-   * of many channels and few pixels), at most 16. The host build ignores it.
+   * Output channels per work item of the 1×1 mix (`group` in cuda/invconv.cu). On the GPU's block
+   * geometry: as few as keep about half of the device's thread slots busy (one pixel and one channel
+   * per thread on a layer of many channels and few pixels), at most 16. On the one-thread host build
+   * every channel: an item there is a run of 8 pixels on one core, with work enough.
    */
   static int mixGroup(Backend be, Nchw s) {
+    if (be.threadsPerBlock() == 1) return s.c();
     long work = (long) s.n() * s.hw() * s.c();
     long threads = Math.max(1, (long) be.parallelism() * be.threadsPerBlock() / 2);
     return (int) Math.max(1, Math.min(Math.min(MAX_MIX_GROUP, s.c()), (work + threads - 1) / threads));

@@ -44,8 +44,9 @@ public abstract class InvConvSuite extends OpSuite {
 
   @Test
   void everyMixGroupGivesTheSameProduct() {
-    // The GPU splits a pixel's C outputs into groups of 1…16 by the layer's size (mixGroup); each
-    // size must give the reference product, with a last group shorter than the others (20 = 6·3 + 2).
+    // The GPU splits a pixel's C outputs into groups of 1…16 by the layer's size (mixGroup; the host
+    // takes all C in one). Every build honours the group it is given, and each size must give the
+    // reference product, with a last group shorter than the others (20 = 6·3 + 2).
     Rand r = new Rand(29);
     Nchw s = new Nchw(2, 20, 3, 5);
     float[] x = r.normal(s.count(), 1.0), w = r.invertibleMatrix(s.c(), 0.3);
