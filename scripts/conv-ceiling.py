@@ -13,7 +13,9 @@ their times in the application), bench-conv-plans' table rows (several rounds: e
 is taken), and glow_torch.py JSON lines. Run by scripts/conv-ceiling.sh, which also prints what the
 inputs were.
 
-Usage: conv-ceiling.py FLOWRT_JSONL PLANS_TABLE [TORCH_JSONL]"""
+Usage: conv-ceiling.py FLOWRT_JSONL PLANS_TABLE [TORCH_JSONL]
+       conv-ceiling.py shapes FLOWRT_JSONL   (the first run's convolution shapes, one
+       N,IN,OUT,SIDE,K a line, as bench-conv-plans.sh takes them)"""
 import json
 import re
 import statistics
@@ -73,7 +75,22 @@ def projection(run, key, per, best):
     return wall, conv, actnorm, ideal
 
 
+def shapes(run):
+    """Every convolution shape the run timed, training's first, as bench-conv-plans' N,IN,OUT,SIDE,K."""
+    seen = []
+    for o in run["train_op_times"] + run["sample_op_times"]:
+        found = shape_of(o["op"])
+        if found:
+            k, cin, cout, side = found[0]
+            if (s := f"{run['batch']},{cin},{cout},{side},{k}") not in seen:
+                seen.append(s)
+    return seen
+
+
 def main():
+    if sys.argv[1] == "shapes":
+        print("\n".join(shapes(lines(sys.argv[2])[0])))
+        return
     runs = lines(sys.argv[1])
     best = best_plans(sys.argv[2])
     torch = lines(sys.argv[3]) if len(sys.argv) > 3 else []

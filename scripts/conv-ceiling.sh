@@ -30,20 +30,7 @@ for round in $(seq "$rounds"); do
   "$root/scripts/flowrt" bench-one "${model[@]}" "${protocol[@]}" --op-times 2>/dev/null | tail -1 >> "$work/flowrt.jsonl"
   [ -n "${NO_TORCH:-}" ] || /usr/bin/python3 "$root/scripts/peers/glow_torch.py" "${model[@]}" "${protocol[@]}" --threads "$OMP_NUM_THREADS" \
     | tail -1 >> "$work/torch.jsonl"
-  if [ "$round" = 1 ]; then
-    # Every convolution shape the run timed, as bench-conv-plans' N,IN,OUT,SIDE,K.
-    mapfile -t shapes < <(python3 - "$work/flowrt.jsonl" <<'PY'
-import json, re, sys
-run = json.loads(open(sys.argv[1]).readline())
-seen = []
-for o in run["train_op_times"] + run["sample_op_times"]:
-    m = re.match(r"conv (\d+)x\d+ (\d+)→(\d+) at (\d+)x", o["op"])
-    if m and (s := f"{run['batch']},{m[2]},{m[3]},{m[4]},{m[1]}") not in seen:
-        seen.append(s)
-print("\n".join(seen))
-PY
-)
-  fi
+  [ "$round" != 1 ] || mapfile -t shapes < <(python3 "$root/scripts/conv-ceiling.py" shapes "$work/flowrt.jsonl")
   # The plans between the runs, so the machine's drift falls on both alike.
   "$root/scripts/bench-conv-plans.sh" "${PLAN_ROUNDS:-3}" "${shapes[@]}" 2>/dev/null | grep '^| [0-9]' >> "$work/plans.md"
 done
