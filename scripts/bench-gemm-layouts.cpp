@@ -25,18 +25,10 @@ static void gemm(char ta, char tb, long M, long N, long K, const float* A, long 
 }
 
 int main() {
-  struct Shape {
-    int M, K, HW;
-    const char* what;
-  } shapes[] = {{128, 128, 256, "1×1 128 → 128 at 16×16"}, {36, 128, 256, "taps of 128 → 4 at 16×16 (1×1 128 → 36)"},
-                {128, 18, 256, "im2col of 2 → 128 at 16×16 (1×1 18 → 128)"}, {128, 128, 64, "1×1 128 → 128 at 8×8"},
-                {72, 128, 64, "taps of 128 → 8 at 8×8"}, {128, 36, 64, "im2col of 4 → 128 at 8×8"},
-                {128, 128, 16, "1×1 128 → 128 at 4×4"}, {144, 128, 16, "taps of 128 → 16 at 4×4"},
-                {128, 72, 16, "im2col of 8 → 128 at 4×4"}};
   const int N = 64, threads = omp_get_max_threads();
   printf("| GEMM (batch 64) | pass | per image, threads inside (ms) | whole images over the threads (ms) | one GEMM for the batch (ms) |\n");
   printf("| --- | --- | --- | --- | --- |\n");
-  for (const Shape& s : shapes) {
+  for (const GemmShape& s : CONFIG_A_GEMMS) {
     long cols = (long)N * s.HW, wsize = (long)s.M * s.K;
     auto W = normal(wsize, 1), X = normal((size_t)s.K * cols, 2), Y = normal((size_t)s.M * cols, 3);
     std::vector<float> dW(wsize * threads);

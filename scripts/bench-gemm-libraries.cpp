@@ -34,21 +34,14 @@ static void gemm(Library lib, bool ta, bool tb, long M, long N, long K, const fl
 
 int main(int argc, char** argv) {
   const int rounds = argc > 1 ? atoi(argv[1]) : 3;
-  struct Shape {
-    int M, K, HW;
-    const char* what;
-  } shapes[] = {{128, 128, 256, "1×1 128 → 128 at 16×16"}, {36, 128, 256, "taps of 128 → 4 at 16×16 (1×1 128 → 36)"},
-                {128, 18, 256, "im2col of 2 → 128 at 16×16 (1×1 18 → 128)"}, {128, 128, 64, "1×1 128 → 128 at 8×8"},
-                {72, 128, 64, "taps of 128 → 8 at 8×8"}, {128, 128, 16, "1×1 128 → 128 at 4×4"},
-                {144, 128, 16, "taps of 128 → 16 at 4×4"}};
-  const int count = sizeof shapes / sizeof shapes[0], N = 64, threads = omp_get_max_threads();
+  const int count = sizeof CONFIG_A_GEMMS / sizeof CONFIG_A_GEMMS[0], N = 64, threads = omp_get_max_threads();
   openblas_set_num_threads(1);  // each GEMM on one thread, the images over the OpenMP threads
   omp_set_max_active_levels(1);
   std::vector<double> ms((size_t)rounds * count * 2 * 3);
   auto at = [&](int r, int s, int lib, int pass) -> double& { return ms[(((size_t)r * count + s) * 2 + lib) * 3 + pass]; };
   for (int r = 0; r < rounds; r++)
     for (int s = 0; s < count; s++) {
-      const Shape& sh = shapes[s];
+      const GemmShape& sh = CONFIG_A_GEMMS[s];
       long cols = (long)N * sh.HW;
       std::vector<float> w = normal((long)sh.M * sh.K, 1), x = normal((long)sh.K * cols, 2), dy = normal((long)sh.M * cols, 3);
       std::vector<float> y((long)sh.M * cols), dx((long)sh.K * cols), dw((long)sh.M * sh.K * threads);
@@ -83,7 +76,7 @@ int main(int argc, char** argv) {
   printf("| --- | --- | --- | --- | --- |\n");
   for (int s = 0; s < count; s++)
     for (int lib = 0; lib < 2; lib++) {
-      printf("| %s | %s", shapes[s].what, lib == 0 ? "oneDNN" : "OpenBLAS");
+      printf("| %s | %s", CONFIG_A_GEMMS[s].what, lib == 0 ? "oneDNN" : "OpenBLAS");
       for (int pass = 0; pass < 3; pass++) {
         std::vector<double> v;
         for (int r = 0; r < rounds; r++) v.push_back(at(r, s, lib, pass));
